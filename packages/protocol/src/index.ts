@@ -1,0 +1,6 @@
+export * from './errors.js';
+export * from './signature.js';
+export * from './paths.js';
+export * from './envelope.js';
+export * from './session-api.js';
+export * from './validation.js';
