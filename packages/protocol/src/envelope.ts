@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ERRORS, formatErrorMessage, type ErrorEntry } from './errors.js';
+import { ERRORS } from './errors.js';
 
 /** Request `Header`. Real clients often omit it (spec §9.1), so it defaults to `{}`. */
 export const requestHeaderSchema = z.looseObject({
@@ -51,16 +51,15 @@ export function okEnvelope<P extends object>(
 
 /** Error responses carry `Payload: {}` (or the echoed ReqId): clients index Payload unconditionally (§9.2). */
 export function errorEnvelope(
-  entry: ErrorEntry,
-  detail: string | undefined,
+  error: { code: number; message: string },
   requestId: string,
   payload: Record<string, unknown> = {},
   sessionId = '',
 ): ResponseEnvelope {
   return {
     Header: {
-      Code: entry.code,
-      Message: formatErrorMessage(entry, detail),
+      Code: error.code,
+      Message: error.message,
       RequestID: requestId,
       SessionID: sessionId,
       DialogID: '',

@@ -52,7 +52,13 @@ export const ERRORS = Object.freeze({
     'interactive',
     500,
   ),
-  CONNECTION_DROPPED: entry(-111002, 'CONNECTION_DROPPED', 'connection dropped abnormally', 'interactive', 500),
+  CONNECTION_DROPPED: entry(
+    -111002,
+    'CONNECTION_DROPPED',
+    'connection dropped abnormally',
+    'interactive',
+    500,
+  ),
   AVATAR_LOAD_FAILED: entry(-111003, 'AVATAR_LOAD_FAILED', 'avatar model failed to load', 'interactive', 500),
   STREAM_CREATE_TIMEOUT: entry(
     -111004,
@@ -153,7 +159,11 @@ export class IvhError extends Error {
     const known = errorByCode(code);
     const entry = known ?? { code, name: 'UNKNOWN', message, service: 'both', upgradeStatus: 500 };
     const prefix = `${entry.message}: `;
-    const detail = message.startsWith(prefix) ? message.slice(prefix.length) : message === entry.message ? undefined : message;
+    const detail = message.startsWith(prefix)
+      ? message.slice(prefix.length)
+      : message === entry.message
+        ? undefined
+        : message;
     return new IvhError(entry, detail, requestId);
   }
 }

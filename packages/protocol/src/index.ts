@@ -4,3 +4,4 @@ export * from './paths.js';
 export * from './envelope.js';
 export * from './session-api.js';
 export * from './validation.js';
+export * from './errors-doc.js';

@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { compareCodeUnits, sign, signedQuery, signingText } from './signature.js';
 
 // The three published vectors of spec §1.4 (V1, V2 from the calling-method pages, V3 from the demo code).
-const vectors = [
+const vectors: Array<{
+  name: string;
+  params: Record<string, string>;
+  token: string;
+  signature: string;
+  encoded: string;
+}> = [
   {
     name: 'V1',
     params: { appkey: 'e38267c0e86411ebb02aed82acb0ed99', timestamp: '1646636485' },

@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { DEFAULT_VOICE, DEMO_ASSET } from '@dhuman/server';
+import { withStore } from '../local-store.js';
+import { printTable } from '../table.js';
+
+interface ProjectCreateFlags {
+  name?: string;
+  avatar: string;
+  voice: string;
+  openingLine: string;
+  appkey?: string;
+  dataDir?: string;
+}
+
+const PROJECT_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+export function registerProject(program: Command): void {
+  const project = program
+    .command('project')
+    .description('manage projects (avatar + voice bindings used by createsession)');
+
+  project
+    .command('create <projectId>')
+    .description('create a project; its id is the VirtualmanProjectId clients send')
+    .option('--name <name>', 'a label for people')
+    .option('--avatar <assetKey>', 'avatar asset', DEMO_ASSET)
+    .option('--voice <timbreKey>', 'voice', DEFAULT_VOICE)
+    .option('--opening-line <text>', 'first line, answered by describeactionconfigcommanddetail', '')
+    .option('--appkey <appkey>', 'only this appkey may use it (default: every appkey)')
+    .option('--data-dir <dir>', 'data dir (DHUMAN_DATA_DIR, default ./data)')
+    .action((projectId: string, flags: ProjectCreateFlags) => {
+      if (!PROJECT_ID.test(projectId)) throw new Error('project id: 1-128 letters, digits, "_" or "-"');
+      withStore(flags.dataDir, (store) => {
+        if (store.getProject(projectId)) throw new Error(`project ${projectId} already exists`);
+        if (!store.getAsset(flags.avatar)) throw new Error(`avatar asset ${flags.avatar} does not exist`);
+        if (flags.appkey && !store.getCredential(flags.appkey))
+          throw new Error(`unknown appkey ${flags.appkey}`);
+        store.createProject({
+          projectId,
+          name: flags.name ?? projectId,
+          appkey: flags.appkey ?? null,
+          avatar: flags.avatar,
+          voice: flags.voice,
+          openingLine: flags.openingLine,
+          createdAt: Date.now(),
+        });
+      });
+      process.stdout.write(`created project ${projectId}\n`);
+    });
+
+  project
+    .command('list')
+    .description('list projects')
+    .option('--data-dir <dir>', 'data dir (DHUMAN_DATA_DIR, default ./data)')
+    .action((flags: { dataDir?: string }) => {
+      const rows = withStore(flags.dataDir, (store) => store.listProjects()).map((p) => ({
+        projectId: p.projectId,
+        name: p.name,
+        avatar: p.avatar,
+        voice: p.voice,
+        appkey: p.appkey ?? '(all)',
+      }));
+      printTable(rows);
+    });
+
+  project
+    .command('show <projectId>')
+    .description('show one project as JSON')
+    .option('--data-dir <dir>', 'data dir (DHUMAN_DATA_DIR, default ./data)')
+    .action((projectId: string, flags: { dataDir?: string }) => {
+      const found = withStore(flags.dataDir, (store) => store.getProject(projectId));
+      if (!found) throw new Error(`no project ${projectId}`);
+      process.stdout.write(`${JSON.stringify(found, null, 2)}\n`);
+    });
+}

@@ -1,0 +1,46 @@
+/**
+ * @dhuman/client: the typed SDK for dhuman's IVH-compatible API, for Node 20+ and browsers alike (global
+ * `fetch`, WebCrypto signing, no Node built-ins).
+ */
+export { DhumanClient } from './client.js';
+export { TransportError, WaitTimeoutError } from './errors.js';
+export { newReqId } from './req-id.js';
+export type { Language } from './transport.js';
+export type {
+  CreateSessionByAssetInput,
+  CreateSessionInput,
+  DhumanClientOptions,
+  WaitUntilReadyOptions,
+} from './types.js';
+
+// The parts of the wire contract an SDK user handles directly, so they need not depend on the protocol package.
+export {
+  CLOSE_TYPE,
+  CONFIG_PATHS,
+  DRIVE_PATHS,
+  ERRORS,
+  IvhError,
+  SESSION_PATHS,
+  SESSION_STATUS,
+  errorByCode,
+  sign,
+  signedQuery,
+} from '@dhuman/protocol';
+export type {
+  CloseType,
+  CreateSessionResponse,
+  DescribeActionConfigResponse,
+  DriverType,
+  ErrorEntry,
+  ErrorName,
+  ListSessionsResponse,
+  ReqIdResponse,
+  ResponseEnvelope,
+  ResponseHeader,
+  SessionListItem,
+  SessionStatus,
+  SignedQueryOptions,
+  SpeechParam,
+  StatSessionResponse,
+  StreamProtocol,
+} from '@dhuman/protocol';

@@ -1,0 +1,77 @@
+import type { CloseType, DriverType, SessionStatus, SpeechParam } from '@dhuman/protocol';
+
+/** An appkey and the secret its requests are signed with. HMAC needs the secret itself, so it is stored as is. */
+export interface Credential {
+  appkey: string;
+  accesstoken: string;
+  name: string;
+  /** Live-session quota for this appkey; null uses the server default. */
+  maxSessions: number | null;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+/** A project binds an avatar, a voice and (later) a dialogue engine, as the IVH console's projects do. */
+export interface Project {
+  projectId: string;
+  name: string;
+  /** Owning appkey; null means every appkey may use it (the built-in `demo`). */
+  appkey: string | null;
+  avatar: string;
+  voice: string;
+  /** Opening line answered by describeactionconfigcommanddetail; "" for none. */
+  openingLine: string;
+  createdAt: number;
+}
+
+/** An avatar asset, addressed by `AssetVirtualmanKey`. */
+export interface AvatarAsset {
+  assetKey: string;
+  name: string;
+  /** Which renderer model draws it. */
+  model: string;
+  /** Voice used when neither the project nor SpeechParam names one. */
+  defaultVoice: string;
+  /** Unix ms after which the asset may not start new sessions (100015); null = never. */
+  expiresAt: number | null;
+  createdAt: number;
+}
+
+export type StreamProtocolSupported = 'webrtc' | 'rtmp';
+
+export interface SessionRecord {
+  sessionId: string;
+  appkey: string;
+  userId: string;
+  /** '' for sessions created by asset. */
+  projectId: string;
+  assetKey: string;
+  voice: string;
+  protocol: StreamProtocolSupported;
+  driverType: DriverType;
+  status: SessionStatus;
+  isStarted: boolean;
+  speakStatus: string;
+  errorCode: number;
+  errorMessage: string;
+  closeType: CloseType | null;
+  streamMaxIntervalMs: number;
+  /** The undocumented createsession `Timeout` (seconds), stored as sent. */
+  timeoutSec: number | null;
+  /** Options passed through for the media layers: ProtocolOption, ExtraInfo, SpeechParam, layers. */
+  options: SessionOptions;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  closedAt: number | null;
+  lastActivityAt: number;
+}
+
+export interface SessionOptions {
+  protocolOption?: Record<string, unknown>;
+  extraInfo?: Record<string, unknown>;
+  speechParam?: SpeechParam;
+  backgrounds?: Record<string, unknown>[];
+  foregrounds?: Record<string, unknown>[];
+  anchorParam?: Record<string, unknown>;
+}

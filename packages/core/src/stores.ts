@@ -1,0 +1,58 @@
+import type { CloseType, SessionStatus } from '@dhuman/protocol';
+import type { AvatarAsset, Credential, Project, SessionRecord } from './model.js';
+
+/**
+ * Storage contracts. The single-node implementation is SQLite; a Redis one slots in for scale-out, so nothing
+ * here assumes one process sees every session. Calls are synchronous because SQLite answers in microseconds;
+ * a networked store wraps its own cache behind the same shape or the interface grows async variants then.
+ */
+export interface CredentialStore {
+  getCredential(appkey: string): Credential | undefined;
+  /** Inserts, or replaces the credential with the same appkey (un-revoking it). */
+  putCredential(credential: Credential): void;
+  listCredentials(): Credential[];
+  revokeCredential(appkey: string, at: number): boolean;
+}
+
+export interface ProjectStore {
+  getProject(projectId: string): Project | undefined;
+  createProject(project: Project): void;
+  listProjects(): Project[];
+  getAsset(assetKey: string): AvatarAsset | undefined;
+  createAsset(asset: AvatarAsset): void;
+  listAssets(): AvatarAsset[];
+}
+
+export interface SessionFilter {
+  projectId?: string;
+  assetKey?: string;
+  userId?: string;
+}
+
+export interface CloseFields {
+  closeType: CloseType;
+  errorCode: number;
+  errorMessage: string;
+  at: number;
+}
+
+export interface SessionStore {
+  insertSession(record: SessionRecord): void;
+  getSession(sessionId: string): SessionRecord | undefined;
+  /** Live (status 1 or 3) sessions of one appkey, oldest first. */
+  listLive(appkey: string, filter?: SessionFilter): SessionRecord[];
+  countLive(appkey: string): number;
+  /** Applies a status change only if the current status is `from`; false when it was not. */
+  updateStatus(sessionId: string, from: SessionStatus, to: SessionStatus, at: number): boolean;
+  markStarted(sessionId: string, at: number): void;
+  markClosed(sessionId: string, from: SessionStatus, fields: CloseFields): boolean;
+  markFailed(sessionId: string, errorCode: number, errorMessage: string, at: number): boolean;
+  touch(sessionId: string, at: number): void;
+  /** Live sessions whose last activity is older than `before`. */
+  listIdle(before: number): SessionRecord[];
+  /** Every live session, used once at start-up to close what a dead process left behind. */
+  listAllLive(): SessionRecord[];
+  countByStatus(): Map<SessionStatus, number>;
+  /** Runs `fn` atomically: no other writer interleaves (quota checks rely on it). */
+  transaction<T>(fn: () => T): T;
+}

@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { SessionManager, SessionRecord } from '@dhuman/core';
+import { CONFIG_PATHS, SESSION_PATHS } from '@dhuman/protocol';
+import type { VerifierOptions } from './auth/signature-verifier.js';
+import type { ServerConfig } from './config.js';
+import { registerAuthHook } from './http/auth-hook.js';
+import { registerConfigRoutes } from './http/config-routes.js';
+import { registerCors } from './http/cors.js';
+import { BODY_LIMIT_BYTES, registerEnvelopeHandling } from './http/envelope.js';
+import { registerOpsRoutes } from './http/ops-routes.js';
+import { registerSessionRoutes } from './http/session-routes.js';
+import type { ServerMetrics } from './metrics.js';
+import { newRequestIdGenerator, redactUrl } from './request-ids.js';
+
+export interface AppDeps {
+  config: ServerConfig;
+  manager: SessionManager;
+  metrics: ServerMetrics;
+  verifier: VerifierOptions;
+  playStreamAddr: (session: SessionRecord) => string;
+}
+
+const KNOWN_PATHS: ReadonlySet<string> = new Set([
+  ...Object.values(SESSION_PATHS),
+  ...Object.values(CONFIG_PATHS),
+]);
+
+/** Builds the fastify app with every route and hook; listening is the caller's business. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: newRequestIdGenerator(),
+    forceCloseConnections: true,
+    ...(config.tlsCert && config.tlsKey
+      ? { https: { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } }
+      : {}),
+    logger: {
+      level: config.logLevel,
+      // A signature is a replayable credential for five minutes: never write it to a log.
+      serializers: {
+        req: (req: { method: string; url: string; id: string }) => ({
+          method: req.method,
+          url: redactUrl(req.url),
+          id: req.id,
+        }),
+      },
+      redact: ['accesstoken', '*.accesstoken', 'credential.accesstoken'],
+    },
+  });
+
+  registerEnvelopeHandling(app, KNOWN_PATHS);
+  await registerCors(app, config.corsOrigins);
+  registerAuthHook(app, deps.verifier);
+
+  app.addHook('onResponse', (request, reply, done) => {
+    deps.metrics.requestDuration.observe(
+      {
+        route: request.routeOptions.url ?? 'not_found',
+        method: request.method,
+        code: String(request.ivhCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+    done();
+  });
+
+  registerSessionRoutes(app, { manager: deps.manager, playStreamAddr: deps.playStreamAddr });
+  registerConfigRoutes(app, deps.manager);
+  registerOpsRoutes(app, deps.metrics, Date.now());
+  return app;
+}

@@ -1,0 +1,86 @@
+import type { Credential, CredentialStore, ProjectStore } from '@dhuman/core';
+import { newHexId } from '@dhuman/core';
+
+/** The built-in avatar and project every install has (architecture.md): drawn avatar, English voice, no bot. */
+export const DEMO_ASSET = 'demo';
+export const DEMO_PROJECT = 'demo';
+export const DEFAULT_VOICE = 'en-us';
+const DEMO_OPENING_LINE = "Hello, I am the dhuman demo avatar. Type something and I'll say it.";
+
+export function ensureBuiltins(store: ProjectStore, now = Date.now()): void {
+  if (!store.getAsset(DEMO_ASSET)) {
+    store.createAsset({
+      assetKey: DEMO_ASSET,
+      name: 'Demo avatar',
+      model: 'builtin-2d',
+      defaultVoice: DEFAULT_VOICE,
+      expiresAt: null,
+      createdAt: now,
+    });
+  }
+  if (!store.getProject(DEMO_PROJECT)) {
+    store.createProject({
+      projectId: DEMO_PROJECT,
+      name: 'Demo',
+      appkey: null,
+      avatar: DEMO_ASSET,
+      voice: DEFAULT_VOICE,
+      openingLine: DEMO_OPENING_LINE,
+      createdAt: now,
+    });
+  }
+}
+
+export interface EnsuredCredential {
+  credential: Credential;
+  /** True when this start created it: the only time its accesstoken is shown without being asked for. */
+  created: boolean;
+}
+
+/**
+ * Makes sure a usable credential exists: the one from the environment when given (its accesstoken wins over a
+ * stored one, so rotating means changing the variable), else the first live stored one, else a new one.
+ */
+export function ensureCredential(
+  store: CredentialStore,
+  fromEnv: { appkey: string; accesstoken: string } | undefined,
+  now = Date.now(),
+): EnsuredCredential {
+  if (fromEnv) {
+    const existing = store.getCredential(fromEnv.appkey);
+    if (existing && existing.accesstoken === fromEnv.accesstoken && existing.revokedAt === null) {
+      return { credential: existing, created: false };
+    }
+    const credential: Credential = {
+      appkey: fromEnv.appkey,
+      accesstoken: fromEnv.accesstoken,
+      name: 'from DHUMAN_APPKEY',
+      maxSessions: existing?.maxSessions ?? null,
+      createdAt: existing?.createdAt ?? now,
+      revokedAt: null,
+    };
+    store.putCredential(credential);
+    return { credential, created: false };
+  }
+  const live = store.listCredentials().find((c) => c.revokedAt === null);
+  if (live) return { credential: live, created: false };
+  return { credential: createCredential(store, 'first start', null, now), created: true };
+}
+
+export function createCredential(
+  store: CredentialStore,
+  name: string,
+  maxSessions: number | null,
+  now = Date.now(),
+): Credential {
+  const credential: Credential = {
+    appkey: newHexId(),
+    accesstoken: newHexId(),
+    name,
+    maxSessions,
+    createdAt: now,
+    revokedAt: null,
+  };
+  store.putCredential(credential);
+  return credential;
+}

@@ -1,0 +1,144 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Server configuration. Precedence: an explicit flag, then the environment variable, then the default
+ * (architecture.md). Every value is validated here, once, with a message naming the variable to fix.
+ */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** Base URL clients reach this server at; derived from host and port when unset. */
+  publicUrl: string | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Allowed |now - timestamp| in seconds for signed requests (spec §1.2: 5 minutes). */
+  signatureWindowSec: number;
+  /** Live sessions one appkey may hold unless its credential sets its own limit. */
+  maxSessionsPerAppkey: number;
+  /** A session without drive, heartbeat or start for this long is closed (spec §3.7: 10 minutes). */
+  sessionIdleTimeoutMs: number;
+  /** Preparation (status 3) longer than this fails the session with -111004. */
+  prepareTimeoutMs: number;
+  /** Origins allowed by CORS on IVH paths; `*` allows any (auth is in the signed query, not cookies). */
+  corsOrigins: '*' | string[];
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  /** Credential ensured at start (DHUMAN_APPKEY + DHUMAN_ACCESSTOKEN). */
+  credential: { appkey: string; accesstoken: string } | undefined;
+}
+
+export type ConfigFlags = Partial<{
+  host: string;
+  port: string | number;
+  dataDir: string;
+  tlsCert: string;
+  tlsKey: string;
+  logLevel: string;
+}>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const intIn = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const credentialPart = z
+  .string()
+  .min(8)
+  .max(128)
+  .regex(/^[A-Za-z0-9_-]+$/, { error: 'use 8-128 letters, digits, "_" or "-"' });
+
+const schema = z.object({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: intIn(0, 65535).default(8080),
+  dataDir: z.string().min(1).default('./data'),
+  publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  signatureWindowSec: intIn(1, 86400).default(300),
+  maxSessionsPerAppkey: intIn(1, 100000).default(20),
+  sessionIdleSec: intIn(10, 7 * 86400).default(600),
+  prepareTimeoutSec: intIn(1, 600).default(30),
+  corsOrigins: z.string().default('*'),
+  tlsCert: z.string().min(1).optional(),
+  tlsKey: z.string().min(1).optional(),
+  appkey: credentialPart.optional(),
+  accesstoken: credentialPart.optional(),
+});
+
+/** Where each field comes from in the environment, for reading and for error messages. */
+const ENV_NAMES: Record<keyof z.input<typeof schema>, string> = {
+  host: 'DHUMAN_HOST',
+  port: 'DHUMAN_PORT',
+  dataDir: 'DHUMAN_DATA_DIR',
+  publicUrl: 'DHUMAN_PUBLIC_URL',
+  logLevel: 'DHUMAN_LOG_LEVEL',
+  signatureWindowSec: 'DHUMAN_SIGNATURE_WINDOW_SEC',
+  maxSessionsPerAppkey: 'DHUMAN_MAX_SESSIONS',
+  sessionIdleSec: 'DHUMAN_SESSION_IDLE_SEC',
+  prepareTimeoutSec: 'DHUMAN_PREPARE_TIMEOUT_SEC',
+  corsOrigins: 'DHUMAN_CORS_ORIGINS',
+  tlsCert: 'DHUMAN_TLS_CERT',
+  tlsKey: 'DHUMAN_TLS_KEY',
+  appkey: 'DHUMAN_APPKEY',
+  accesstoken: 'DHUMAN_ACCESSTOKEN',
+};
+
+const FLAG_NAMES: Partial<Record<keyof typeof ENV_NAMES, string>> = {
+  host: '--host',
+  port: '--port',
+  dataDir: '--data-dir',
+  tlsCert: '--tls-cert',
+  tlsKey: '--tls-key',
+  logLevel: '--log-level',
+};
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFlags = {}): ServerConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [field, name] of Object.entries(ENV_NAMES)) {
+    const fromFlag = (flags as Record<string, unknown>)[field];
+    const fromEnv = env[name];
+    const value = fromFlag ?? (fromEnv === '' ? undefined : fromEnv);
+    if (value !== undefined) raw[field] = value;
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = String(issue?.path[0] ?? '') as keyof typeof ENV_NAMES;
+    const where = [FLAG_NAMES[field], ENV_NAMES[field]].filter(Boolean).join(' or ');
+    throw new ConfigError(`invalid ${where}: ${issue?.message ?? 'invalid value'}`);
+  }
+  const c = parsed.data;
+  if ((c.appkey === undefined) !== (c.accesstoken === undefined)) {
+    throw new ConfigError('DHUMAN_APPKEY and DHUMAN_ACCESSTOKEN must be set together');
+  }
+  if ((c.tlsCert === undefined) !== (c.tlsKey === undefined)) {
+    throw new ConfigError(
+      '--tls-cert and --tls-key (DHUMAN_TLS_CERT, DHUMAN_TLS_KEY) must be given together',
+    );
+  }
+  const origins = c.corsOrigins.trim();
+  return {
+    host: c.host,
+    port: c.port,
+    dataDir: resolve(c.dataDir),
+    publicUrl: c.publicUrl?.replace(/\/+$/, ''),
+    logLevel: c.logLevel,
+    signatureWindowSec: c.signatureWindowSec,
+    maxSessionsPerAppkey: c.maxSessionsPerAppkey,
+    sessionIdleTimeoutMs: c.sessionIdleSec * 1000,
+    prepareTimeoutMs: c.prepareTimeoutSec * 1000,
+    corsOrigins:
+      origins === '*'
+        ? '*'
+        : origins
+            .split(',')
+            .map((o) => o.trim())
+            .filter(Boolean),
+    tlsCert: c.tlsCert,
+    tlsKey: c.tlsKey,
+    credential: c.appkey && c.accesstoken ? { appkey: c.appkey, accesstoken: c.accesstoken } : undefined,
+  };
+}

@@ -1,0 +1,104 @@
+import { mkdirSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { AvatarAssetStep, SessionManager } from '@dhuman/core';
+import { buildApp } from './app.js';
+import type { VerifierOptions } from './auth/signature-verifier.js';
+import { ensureBuiltins, ensureCredential, type EnsuredCredential } from './bootstrap.js';
+import type { ServerConfig } from './config.js';
+import { ServerMetrics } from './metrics.js';
+import { SqliteStore } from './store/sqlite-store.js';
+import { UpgradeRouter } from './ws/upgrade-router.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  /** Base URL of this server, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  config: ServerConfig;
+  store: SqliteStore;
+  manager: SessionManager;
+  upgrades: UpgradeRouter;
+  credential: EnsuredCredential;
+  /** Sessions found live at start-up and closed as lost to the restart. */
+  recoveredSessions: number;
+  /** Graceful stop: closes live sessions, stops listening, closes the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Process-wide metrics (event loop, memory); off in tests that start many servers in one process. */
+  processMetrics?: boolean;
+}
+
+export function databasePath(dataDir: string): string {
+  return join(dataDir, 'dhuman.db');
+}
+
+/** Opens the data dir's store, making the directory private to this user first. */
+export function openStore(dataDir: string): SqliteStore {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
+  return new SqliteStore(databasePath(dataDir));
+}
+
+export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
+  const store = openStore(config.dataDir);
+  try {
+    ensureBuiltins(store);
+    const credential = ensureCredential(store, config.credential);
+    const manager = new SessionManager({
+      sessions: store,
+      projects: store,
+      credentials: store,
+      steps: [new AvatarAssetStep(store)],
+      defaultMaxSessions: config.maxSessionsPerAppkey,
+      idleTimeoutMs: config.sessionIdleTimeoutMs,
+      prepareTimeoutMs: config.prepareTimeoutMs,
+    });
+    const recoveredSessions = manager.closeAllForRestart();
+    const verifier: VerifierOptions = {
+      lookup: (appkey) => store.getCredential(appkey),
+      windowSec: config.signatureWindowSec,
+    };
+    const metrics = new ServerMetrics(store, { processMetrics: options.processMetrics ?? false });
+    const app = await buildApp({
+      config,
+      manager,
+      metrics,
+      verifier,
+      // No stream output exists yet, so there is nothing to play: "" rather than an address that fails.
+      playStreamAddr: () => '',
+    });
+    manager.on('error', (error, sessionId) =>
+      app.log.error({ err: error, sessionId }, 'session preparation failed'),
+    );
+    const upgrades = new UpgradeRouter(verifier);
+    app.server.on('upgrade', upgrades.handle);
+
+    await app.listen({ host: config.host, port: config.port });
+    manager.startIdleSweep();
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const scheme = config.tlsCert ? 'https' : 'http';
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    const url = config.publicUrl ?? `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    if (recoveredSessions > 0) {
+      app.log.warn({ sessions: recoveredSessions }, 'closed sessions left live by a previous process');
+    }
+
+    let closing: Promise<void> | undefined;
+    const close = (): Promise<void> => {
+      closing ??= (async () => {
+        manager.closeAllForRestart();
+        manager.shutdown();
+        await app.close();
+        store.close();
+      })();
+      return closing;
+    };
+    return { app, url, config, store, manager, upgrades, credential, recoveredSessions, close };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Schema versions, applied in order and recorded in SQLite's `user_version`. Append only: a released
+ * migration never changes, so an old data dir always upgrades the same way.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE credentials (
+    appkey       TEXT PRIMARY KEY,
+    accesstoken  TEXT NOT NULL,
+    name         TEXT NOT NULL DEFAULT '',
+    max_sessions INTEGER,
+    created_at   INTEGER NOT NULL,
+    revoked_at   INTEGER
+  );
+  CREATE TABLE assets (
+    asset_key     TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,
+    model         TEXT NOT NULL,
+    default_voice TEXT NOT NULL,
+    expires_at    INTEGER,
+    created_at    INTEGER NOT NULL
+  );
+  CREATE TABLE projects (
+    project_id   TEXT PRIMARY KEY,
+    name         TEXT NOT NULL,
+    appkey       TEXT,
+    avatar       TEXT NOT NULL,
+    voice        TEXT NOT NULL,
+    opening_line TEXT NOT NULL DEFAULT '',
+    created_at   INTEGER NOT NULL
+  );
+  CREATE TABLE sessions (
+    session_id       TEXT PRIMARY KEY,
+    appkey           TEXT NOT NULL,
+    user_id          TEXT NOT NULL,
+    project_id       TEXT NOT NULL,
+    asset_key        TEXT NOT NULL,
+    voice            TEXT NOT NULL,
+    protocol         TEXT NOT NULL,
+    driver_type      INTEGER NOT NULL,
+    status           INTEGER NOT NULL,
+    is_started       INTEGER NOT NULL DEFAULT 0,
+    speak_status     TEXT NOT NULL DEFAULT '',
+    error_code       INTEGER NOT NULL DEFAULT 0,
+    error_message    TEXT NOT NULL DEFAULT '',
+    close_type       INTEGER,
+    stream_max_interval_ms INTEGER NOT NULL,
+    timeout_sec      INTEGER,
+    options          TEXT NOT NULL DEFAULT '{}',
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL,
+    started_at       INTEGER,
+    closed_at        INTEGER,
+    last_activity_at INTEGER NOT NULL
+  );
+  -- Live sessions are what every hot query looks for: per appkey (lists, quota, UserId takeover) and by age.
+  CREATE INDEX sessions_live_by_appkey ON sessions (appkey, created_at) WHERE status IN (1, 3);
+  CREATE INDEX sessions_live_by_user ON sessions (appkey, user_id) WHERE status IN (1, 3);
+  CREATE INDEX sessions_live_by_activity ON sessions (last_activity_at) WHERE status IN (1, 3);
+  `,
+];

@@ -1,0 +1,23 @@
+// System (Debian) packages that dhuman needs outside node_modules.
+// scripts/setup.mjs checks that each `command` is on PATH and installs the missing `pkg`s.
+//
+// `for` says which entry point needs it:
+//   build — `npm ci` / `npm run build` (so every entry point needs it)
+//   run   — `npm start` / the running server
+//   test  — only `npm test` (setup.mjs --test)
+
+/**
+ * @typedef {object} SystemPackage
+ * @property {string} command binary looked up on PATH
+ * @property {string} pkg Debian package that provides it
+ * @property {'build' | 'run' | 'test'} for which entry point needs it
+ * @property {string} why shown to the user when it is missing
+ */
+
+/** @type {SystemPackage[]} */
+export const systemPackages = [
+  // better-sqlite3 compiles from source with node-gyp because its prebuilt binary download cannot be fetched.
+  { command: 'python3', pkg: 'python3', for: 'build', why: 'node-gyp compiles better-sqlite3 from source' },
+  { command: 'make', pkg: 'make', for: 'build', why: 'node-gyp compiles better-sqlite3 from source' },
+  { command: 'g++', pkg: 'g++', for: 'build', why: 'node-gyp compiles better-sqlite3 from source' },
+];
