@@ -158,7 +158,7 @@ describe('SessionManager', () => {
     expect(m.get('a', busy.sessionId).status).toBe(SESSION_STATUS.READY);
   });
 
-  it('rolls a takeover back, unannounced, when the quota still refuses', async () => {
+  it('rolls a takeover back, unannounced, when the quota still refuses', () => {
     const m = manager();
     m.createFromProject('a', request('u1'));
     const second = m.createFromProject('a', request('u2'));
