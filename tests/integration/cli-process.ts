@@ -45,10 +45,12 @@ export function spawnServe(args: string[], env: Record<string, string> = {}): Pr
 export function runCli(
   args: string[],
   env: Record<string, string> = {},
+  cwd?: string,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       env: { ...process.env, ...env },
+      ...(cwd && { cwd }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

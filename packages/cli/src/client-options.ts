@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { withStore } from './local-store.js';
+import { envValue, withStore } from './local-store.js';
 
 export interface ClientFlags {
   url?: string;
@@ -28,9 +28,9 @@ export function withClientOptions(command: Command): Command {
  * local data dir, so on the server's own machine `npx dhuman session list` works with no set-up.
  */
 export function resolveTarget(flags: ClientFlags): ClientTarget {
-  const baseUrl = (flags.url ?? process.env.DHUMAN_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
-  const appkey = flags.appkey ?? process.env.DHUMAN_APPKEY;
-  const accesstoken = flags.accesstoken ?? process.env.DHUMAN_ACCESSTOKEN;
+  const baseUrl = (flags.url ?? envValue('DHUMAN_URL') ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
+  const appkey = flags.appkey ?? envValue('DHUMAN_APPKEY');
+  const accesstoken = flags.accesstoken ?? envValue('DHUMAN_ACCESSTOKEN');
   if (appkey && accesstoken) return { baseUrl, appkey, accesstoken };
   if (appkey || accesstoken) throw new Error('give both --appkey and --accesstoken (or neither)');
   const stored = withStore(flags.dataDir, (store) =>

@@ -34,17 +34,26 @@ export function databasePath(dataDir: string): string {
   return join(dataDir, 'dhuman.db');
 }
 
-/** Opens the data dir's store, making the directory private to this user first. */
+/**
+ * Opens the data dir's store, making the directory private to this user first. The built-in demo avatar and
+ * project are ensured here, so the CLI can use them on a data dir no server has run on yet.
+ */
 export function openStore(dataDir: string): SqliteStore {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   chmodSync(dataDir, 0o700);
-  return new SqliteStore(databasePath(dataDir));
+  const store = new SqliteStore(databasePath(dataDir));
+  try {
+    ensureBuiltins(store);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  return store;
 }
 
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
   const store = openStore(config.dataDir);
   try {
-    ensureBuiltins(store);
     const credential = ensureCredential(store, config.credential);
     const manager = new SessionManager({
       sessions: store,
@@ -72,7 +81,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     manager.on('error', (error, sessionId) =>
       app.log.error({ err: error, sessionId }, 'session preparation failed'),
     );
-    const upgrades = new UpgradeRouter(verifier);
+    const upgrades = new UpgradeRouter(verifier, (url, error) =>
+      app.log.info({ url, code: error.code, reason: error.message }, 'websocket upgrade refused'),
+    );
     app.server.on('upgrade', upgrades.handle);
 
     await app.listen({ host: config.host, port: config.port });

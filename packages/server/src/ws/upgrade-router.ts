@@ -1,6 +1,7 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errorByCode, errorEnvelope, ERRORS, IvhError, IVH_WS_PREFIX } from '@dhuman/protocol';
+import { redactUrl } from '../request-ids.js';
 import { verifySignedQuery, type VerifiedCaller, type VerifierOptions } from '../auth/signature-verifier.js';
 
 export type ChannelHandler = (
@@ -19,7 +20,11 @@ export type ChannelHandler = (
 export class UpgradeRouter {
   private readonly channels = new Map<string, ChannelHandler>();
 
-  constructor(private readonly verifier: VerifierOptions) {}
+  constructor(
+    private readonly verifier: VerifierOptions,
+    /** Told of every refusal (logging); the URL it gets has its signature redacted. */
+    private readonly onRefused: (url: string, error: IvhError) => void = () => undefined,
+  ) {}
 
   register(path: string, handler: ChannelHandler): void {
     if (!path.startsWith(IVH_WS_PREFIX) && !path.startsWith('/dhuman/')) {
@@ -47,6 +52,7 @@ export class UpgradeRouter {
         ivh.code === ERRORS.INVALID_PARAMETER.code && !this.channels.has(path)
           ? 404
           : (errorByCode(ivh.code)?.upgradeStatus ?? 400);
+      this.onRefused(redactUrl(url), ivh);
       refuseUpgrade(socket, status, ivh);
     }
   };

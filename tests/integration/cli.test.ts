@@ -1,0 +1,299 @@
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SESSION_PATHS } from '@dhuman/protocol';
+import { APPKEY, call, postRaw, tempDataDir, TOKEN } from './harness.js';
+import { runCli, spawnServe, type ServeProcess } from './cli-process.js';
+
+const P = SESSION_PATHS;
+const CREDENTIAL = { DHUMAN_APPKEY: APPKEY, DHUMAN_ACCESSTOKEN: TOKEN };
+/** Whatever the developer's shell exports must not change which credential a command signs with. */
+const NO_ENV_CREDENTIAL = { DHUMAN_APPKEY: '', DHUMAN_ACCESSTOKEN: '' };
+const HEX32 = /^[0-9a-f]{32}$/;
+
+type CliResult = Awaited<ReturnType<typeof runCli>>;
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runCli(args, { ...NO_ENV_CREDENTIAL, ...env });
+}
+
+/** Exit 0, nothing on stderr; returns stdout. */
+function ok(result: CliResult): string {
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return result.stdout;
+}
+
+/** Exit 1 with exactly one `dhuman: ...` line on stderr (no stack trace); returns that line. */
+function failsWithOneLine(result: CliResult): string {
+  expect(result.code).toBe(1);
+  expect(result.stderr).toMatch(/^dhuman: [^\n]+\n$/);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+  return result.stderr.trim();
+}
+
+/** A data dir with a running `dhuman serve` on it, shared by the tests of one describe block. */
+function sharedServer(env: Record<string, string>): { dir: () => string; server: () => ServeProcess } {
+  let dir: string | undefined;
+  let server: ServeProcess | undefined;
+  beforeAll(async () => {
+    dir = tempDataDir();
+    server = await spawnServe(['--data-dir', dir], { ...NO_ENV_CREDENTIAL, ...env });
+  });
+  afterAll(async () => {
+    if (server) {
+      server.child.kill('SIGKILL');
+      await server.exited;
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    dir: () => dir ?? '',
+    server: () => {
+      if (!server) throw new Error('server not started');
+      return server;
+    },
+  };
+}
+
+describe('dhuman credential', () => {
+  const shared = sharedServer({});
+
+  it('creates a credential, lists it masked or with --show-secrets, and revoke locks it out of the running server', async () => {
+    const D = shared.dir();
+    const { url } = shared.server();
+    const created = ok(
+      await cli(['credential', 'create', '--name', 'ci', '--max-sessions', '2', '--data-dir', D]),
+    );
+    const appkey = /^appkey\s+(\S+)$/m.exec(created)?.[1] ?? '';
+    const token = /^accesstoken\s+(\S+)$/m.exec(created)?.[1] ?? '';
+    expect(appkey).toMatch(HEX32);
+    expect(token).toMatch(HEX32);
+
+    const [masked, shown] = await Promise.all([
+      cli(['credential', 'list', '--data-dir', D]),
+      cli(['credential', 'list', '--show-secrets', '--data-dir', D]),
+    ]);
+    const maskedRow = ok(masked)
+      .split('\n')
+      .find((line) => line.startsWith(appkey));
+    expect(maskedRow).toMatch(/\*{8}\s+ci\s+2\s/);
+    expect(ok(masked)).not.toContain(token);
+    const shownRow = ok(shown)
+      .split('\n')
+      .find((line) => line.startsWith(appkey));
+    expect(shownRow).toMatch(new RegExp(`^${appkey}\\s+${token}\\s+ci\\s+2\\s`));
+
+    // The running server sees the new credential and its own quota of 2 without a restart.
+    const as = { appkey, token };
+    for (const user of ['u1', 'u2']) {
+      const res = await call(
+        url,
+        P.createsession,
+        { VirtualmanProjectId: 'demo', UserId: user, Protocol: 'webrtc' },
+        as,
+      );
+      expect(res.Header.Code).toBe(0);
+    }
+    const over = await call(
+      url,
+      P.createsession,
+      { VirtualmanProjectId: 'demo', UserId: 'u3', Protocol: 'webrtc' },
+      as,
+    );
+    expect(over.Header.Code).toBe(100008);
+
+    expect(ok(await cli(['credential', 'revoke', appkey, '--data-dir', D]))).toBe(`revoked ${appkey}\n`);
+    const refused = await call(url, P.listsessionofuin, {}, as);
+    expect(refused.Header.Code).toBe(100005);
+    expect(refused.Header.Message).toMatch(/revoked/);
+  });
+
+  it('refuses to revoke an unknown appkey and a --max-sessions below 1', async () => {
+    const D = shared.dir();
+    const [unknown, zero] = await Promise.all([
+      cli(['credential', 'revoke', 'nosuchappkey', '--data-dir', D]),
+      cli(['credential', 'create', '--max-sessions', '0', '--data-dir', D]),
+    ]);
+    expect(failsWithOneLine(unknown)).toContain('nosuchappkey');
+    expect(failsWithOneLine(zero)).toContain('--max-sessions');
+    expect(zero.stdout).toBe('');
+  });
+});
+
+describe('dhuman project', () => {
+  const shared = sharedServer(CREDENTIAL);
+
+  it('creates a project that list and show report and that createsession accepts', async () => {
+    const D = shared.dir();
+    expect(ok(await cli(['project', 'create', 'shop', '--opening-line', 'Welcome', '--data-dir', D]))).toBe(
+      'created project shop\n',
+    );
+    const [list, show] = await Promise.all([
+      cli(['project', 'list', '--data-dir', D]),
+      cli(['project', 'show', 'shop', '--data-dir', D]),
+    ]);
+    expect(ok(list)).toMatch(/^shop\s+shop\s+demo\s+en-us\s+\(all\)$/m);
+    expect(JSON.parse(ok(show))).toMatchObject({
+      projectId: 'shop',
+      avatar: 'demo',
+      voice: 'en-us',
+      openingLine: 'Welcome',
+      appkey: null,
+    });
+
+    const created = await call(shared.server().url, P.createsession, {
+      VirtualmanProjectId: 'shop',
+      UserId: 'shopper',
+      Protocol: 'webrtc',
+    });
+    expect(created.Header.Code).toBe(0);
+    expect(created.Payload.SessionId).toMatch(/^m/);
+  });
+
+  it('refuses a duplicate id, an invalid id and an unknown avatar', async () => {
+    const D = shared.dir();
+    ok(await cli(['project', 'create', 'dup', '--data-dir', D]));
+    const [duplicate, badId, noAvatar] = await Promise.all([
+      cli(['project', 'create', 'dup', '--data-dir', D]),
+      cli(['project', 'create', 'bad id!', '--data-dir', D]),
+      cli(['project', 'create', 'other', '--avatar', 'nosuch', '--data-dir', D]),
+    ]);
+    expect(failsWithOneLine(duplicate)).toContain('already exists');
+    expect(failsWithOneLine(badId)).toContain('project id');
+    expect(failsWithOneLine(noAvatar)).toContain('nosuch');
+  });
+});
+
+describe('dhuman sign and session against a running server', () => {
+  const shared = sharedServer(CREDENTIAL);
+  const target = () => ['--url', shared.server().url, '--data-dir', shared.dir()];
+
+  it('signs an HTTP URL that works as printed, and a ws:// URL with extra parameters', async () => {
+    const [http, ws, relative] = await Promise.all([
+      cli(['sign', P.listsessionofuin, ...target()]),
+      cli([
+        'sign',
+        '/v2/ws/ivh/interactdriver/interactdriverservice/commandchannel',
+        '--param',
+        'requestid=m1',
+        ...target(),
+      ]),
+      cli(['sign', 'v2/ivh/sessionmanager/sessionmanagerservice/listsessionofuin', ...target()]),
+    ]);
+    const signed = ok(http).trim();
+    expect(signed.startsWith(`${shared.server().url}${P.listsessionofuin}?`)).toBe(true);
+    expect(signed).toContain(`appkey=${APPKEY}`);
+    const { status, json } = await postRaw(signed, '{"Payload":{}}');
+    expect(status).toBe(200);
+    expect(json.Header.Code).toBe(0);
+    expect(json.Payload.Sessions).toEqual([]);
+
+    const wsUrl = new URL(ok(ws).trim());
+    expect(wsUrl.protocol).toBe('ws:');
+    expect(wsUrl.host).toBe(new URL(shared.server().url).host);
+    expect(wsUrl.searchParams.get('requestid')).toBe('m1');
+    expect(wsUrl.searchParams.get('signature')).toBeTruthy();
+
+    expect(failsWithOneLine(relative)).toContain('must start with "/"');
+    expect(relative.stdout).toBe('');
+  });
+
+  it('creates and starts, lists, stats and closes a session; a second close fails with 110013', async () => {
+    const created = ok(await cli(['session', 'create', '--start', '--user', 'u1', ...target()]));
+    const session = JSON.parse(created) as { SessionId: string; SessionStatus: number };
+    expect(session).toMatchObject({ UserId: 'u1', SessionStatus: 1, IsSessionStarted: true });
+    const id = session.SessionId;
+
+    const [list, stat] = await Promise.all([
+      cli(['session', 'list', ...target()]),
+      cli(['session', 'stat', id, ...target()]),
+    ]);
+    expect(ok(list)).toMatch(new RegExp(`^${id}\\s+u1\\s+1\\s+true\\s`, 'm'));
+    expect(JSON.parse(ok(stat))).toMatchObject({ SessionId: id, SessionStatus: 1, IsSessionStarted: true });
+
+    expect(JSON.parse(ok(await cli(['session', 'close', id, ...target()])))).toMatchObject({ SessionId: id });
+    const again = await cli(['session', 'close', id, ...target()]);
+    expect(failsWithOneLine(again)).toContain('110013');
+    expect(again.stdout).toBe('');
+    const afterClose = await call(shared.server().url, P.listsessionofuin, {});
+    expect(afterClose.Payload.Sessions).toEqual([]);
+  });
+
+  it('fails stat of an unknown session with 110018', async () => {
+    const result = await cli(['session', 'stat', 'm1', ...target()]);
+    expect(failsWithOneLine(result)).toContain('110018');
+  });
+
+  it('signs with --appkey/--accesstoken flags or DHUMAN_APPKEY/DHUMAN_ACCESSTOKEN instead of the data dir', async () => {
+    // An empty data dir: a command that ignored the flags and environment would find no credential there.
+    const empty = tempDataDir();
+    try {
+      const url = shared.server().url;
+      const [fromFlags, fromEnv] = await Promise.all([
+        cli([
+          'session',
+          'list',
+          '--url',
+          url,
+          '--data-dir',
+          empty,
+          '--appkey',
+          APPKEY,
+          '--accesstoken',
+          TOKEN,
+        ]),
+        cli(['session', 'list', '--url', url, '--data-dir', empty], CREDENTIAL),
+      ]);
+      expect(ok(fromFlags)).toMatch(/^SessionId\s+UserId\s|^\(none\)$/m);
+      expect(ok(fromEnv)).toBe(fromFlags.stdout);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('dhuman without a server', () => {
+  it('prints the error-code reference as markdown', async () => {
+    const out = ok(await cli(['docs', 'errors']));
+    expect(out).toContain('| 110018 | `SESSION_NOT_FOUND` |');
+    expect(out).toContain('| 100005 | `UNAUTHORIZED` |');
+  });
+
+  it('refuses bad serve configuration with a message naming what to fix, and unknown commands', async () => {
+    const dir = tempDataDir();
+    try {
+      const [badPort, halfCredential, unknown] = await Promise.all([
+        cli(['serve', '--port', '99999', '--data-dir', dir]),
+        cli(['serve', '--port', '0', '--data-dir', dir], { DHUMAN_APPKEY: APPKEY }),
+        cli(['nosuchcommand']),
+      ]);
+      expect(failsWithOneLine(badPort)).toContain('--port or DHUMAN_PORT');
+      const half = failsWithOneLine(halfCredential);
+      expect(half).toContain('DHUMAN_APPKEY');
+      expect(half).toContain('DHUMAN_ACCESSTOKEN');
+      expect(badPort.stdout + halfCredential.stdout).toBe('');
+      expect(unknown.code).not.toBe(0);
+      expect(unknown.code).not.toBeNull();
+      expect(unknown.stderr).toContain("unknown command 'nosuchcommand'");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('dhuman on a data dir no server has used', () => {
+  it('creates a project on the built-in demo avatar, and treats an empty DHUMAN_DATA_DIR as unset', async () => {
+    const dir = tempDataDir();
+    try {
+      ok(await cli(['project', 'create', 'fresh', '--data-dir', dir]));
+      expect(ok(await cli(['project', 'list', '--data-dir', dir]))).toMatch(/fresh\s+fresh\s+demo\s+en-us/);
+      // `DHUMAN_DATA_DIR=` must mean the default ./data, as the server reads it, not the current directory.
+      const inCwd = await runCli(['project', 'list'], { ...NO_ENV_CREDENTIAL, DHUMAN_DATA_DIR: '' }, dir);
+      expect(inCwd.code).toBe(0);
+      expect(existsSync(join(dir, 'data', 'dhuman.db'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
