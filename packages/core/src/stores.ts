@@ -41,6 +41,7 @@ export interface SessionStore {
   getSession(sessionId: string): SessionRecord | undefined;
   /** Live (status 1 or 3) sessions of one appkey, oldest first. */
   listLive(appkey: string, filter?: SessionFilter): SessionRecord[];
+  /** How many live sessions the appkey has; called on every createsession, so it must not scan. */
   countLive(appkey: string): number;
   /** Applies a status change only if the current status is `from`; false when it was not. */
   updateStatus(sessionId: string, from: SessionStatus, to: SessionStatus, at: number): boolean;

@@ -7,20 +7,13 @@ import { IVH_PREFIX } from '@dhuman/protocol';
  * and the `Language` header (spec §9.1). Admin paths under /dhuman/ never answer cross-origin requests.
  */
 export async function registerCors(app: FastifyInstance, origins: '*' | string[]): Promise<void> {
+  // Built once: the plugin re-normalises whatever object the delegator hands it, on every request.
+  const ivh = { origin: origins, methods: ['POST'], allowedHeaders: ['Content-Type', 'Language'], maxAge: 600 };
+  const none = { origin: false };
   await app.register(cors, {
     hook: 'onRequest',
     delegator: (request, callback) => {
-      const path = (request.url ?? '').split('?')[0] ?? '';
-      if (!path.startsWith(IVH_PREFIX)) {
-        callback(null, { origin: false });
-        return;
-      }
-      callback(null, {
-        origin: origins === '*' ? '*' : origins,
-        methods: ['POST'],
-        allowedHeaders: ['Content-Type', 'Language'],
-        maxAge: 600,
-      });
+      callback(null, (request.url ?? '').startsWith(IVH_PREFIX) ? ivh : none);
     },
   });
 }

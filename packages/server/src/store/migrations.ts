@@ -55,7 +55,17 @@ export const MIGRATIONS: readonly string[] = [
   );
   -- Live sessions are what every hot query looks for: per appkey (lists, quota, UserId takeover) and by age.
   CREATE INDEX sessions_live_by_appkey ON sessions (appkey, created_at) WHERE status IN (1, 3);
-  CREATE INDEX sessions_live_by_user ON sessions (appkey, user_id) WHERE status IN (1, 3);
+  CREATE INDEX sessions_live_by_user ON sessions (appkey, user_id, created_at) WHERE status IN (1, 3);
   CREATE INDEX sessions_live_by_activity ON sessions (last_activity_at) WHERE status IN (1, 3);
+  -- Live sessions per appkey, kept by triggers so the quota check on createsession is one row read
+  -- however many sessions an appkey has.
+  CREATE TABLE live_counts (appkey TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE TRIGGER sessions_live_insert AFTER INSERT ON sessions WHEN NEW.status IN (1, 3) BEGIN
+    INSERT INTO live_counts (appkey, n) VALUES (NEW.appkey, 1) ON CONFLICT (appkey) DO UPDATE SET n = n + 1;
+  END;
+  CREATE TRIGGER sessions_live_end AFTER UPDATE OF status ON sessions
+    WHEN OLD.status IN (1, 3) AND NEW.status NOT IN (1, 3) BEGIN
+    UPDATE live_counts SET n = n - 1 WHERE appkey = OLD.appkey;
+  END;
   `,
 ];

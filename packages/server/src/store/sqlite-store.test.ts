@@ -79,3 +79,48 @@ describe('SqliteStore', () => {
     expect(() => new SqliteStore(path)).toThrow(/newer than this dhuman/);
   });
 });
+
+describe('SqliteStore live-session count', () => {
+  it('follows inserts and every way a session stops being live', () => {
+    const store = new SqliteStore(':memory:');
+    const session = (id: string, appkey: string) => ({
+      sessionId: id,
+      appkey,
+      userId: id,
+      projectId: 'demo',
+      assetKey: 'demo',
+      voice: 'en-us',
+      protocol: 'webrtc' as const,
+      driverType: 1 as const,
+      status: 3 as const,
+      isStarted: false,
+      speakStatus: '',
+      errorCode: 0,
+      errorMessage: '',
+      closeType: null,
+      streamMaxIntervalMs: 2000,
+      timeoutSec: null,
+      options: {},
+      createdAt: 1,
+      updatedAt: 1,
+      startedAt: null,
+      closedAt: null,
+      lastActivityAt: 1,
+    });
+    for (const id of ['s1', 's2', 's3', 's4']) store.insertSession(session(id, 'a'));
+    store.insertSession(session('t1', 'b'));
+    expect(store.countLive('a')).toBe(4);
+    expect(store.updateStatus('s1', 3, 1, 2)).toBe(true);
+    expect(store.countLive('a')).toBe(4);
+    store.markClosed('s1', 1, { closeType: 1, errorCode: 0, errorMessage: '', at: 3 });
+    store.markFailed('s2', -111003, 'x', 3);
+    store.markClosed('s3', 3, { closeType: 5, errorCode: 110022, errorMessage: '', at: 3 });
+    // A transition that does not apply (wrong "from") changes nothing.
+    store.markClosed('s3', 3, { closeType: 5, errorCode: 110022, errorMessage: '', at: 4 });
+    expect(store.countLive('a')).toBe(1);
+    expect(store.countLive('b')).toBe(1);
+    expect(store.countLive('nobody')).toBe(0);
+    expect(store.listLive('a').map((s) => s.sessionId)).toEqual(['s4']);
+    store.close();
+  });
+});

@@ -185,9 +185,7 @@ export class SqliteStore implements SessionStore, CredentialStore, ProjectStore 
       listLiveOfUser: db.prepare<[string, string], SessionRow>(
         `SELECT * FROM sessions WHERE appkey = ? AND user_id = ? AND ${LIVE} ORDER BY created_at, session_id`,
       ),
-      countLive: db.prepare<[string], { n: number }>(
-        `SELECT count(*) AS n FROM sessions WHERE appkey = ? AND ${LIVE}`,
-      ),
+      countLive: db.prepare<[string], { n: number }>('SELECT n FROM live_counts WHERE appkey = ?'),
       updateStatus: db.prepare(
         'UPDATE sessions SET status = ?, updated_at = ? WHERE session_id = ? AND status = ?',
       ),
