@@ -8,7 +8,12 @@ import { IVH_PREFIX } from '@dhuman/protocol';
  */
 export async function registerCors(app: FastifyInstance, origins: '*' | string[]): Promise<void> {
   // Built once: the plugin re-normalises whatever object the delegator hands it, on every request.
-  const ivh = { origin: origins, methods: ['POST'], allowedHeaders: ['Content-Type', 'Language'], maxAge: 600 };
+  const ivh = {
+    origin: origins,
+    methods: ['POST'],
+    allowedHeaders: ['Content-Type', 'Language'],
+    maxAge: 600,
+  };
   const none = { origin: false };
   await app.register(cors, {
     hook: 'onRequest',
