@@ -122,6 +122,11 @@ describe('session lifecycle over HTTP', () => {
     expect(ofProject.Payload.Sessions).toEqual([]);
     const stat = await call(server.url, P.statsession, { SessionId: sessionId });
     expect(stat.Payload).toMatchObject({ DriverType: 3, Protocol: 'rtmp', ReqId: '' });
+    // The voice comes from SpeechParam.TimbreKey, and the options are kept for the media layers.
+    expect(server.store.getSession(sessionId)).toMatchObject({
+      voice: 'cmn',
+      options: { speechParam: { TimbreKey: 'cmn', Speed: 1.2 } },
+    });
   });
 
   it('refuses to start a session that is still preparing with 110014', async () => {

@@ -9,7 +9,7 @@ import {
   type CreateSessionRequest,
 } from '@dhuman/protocol';
 import { newSessionId } from './ids.js';
-import type { Project, SessionRecord } from './model.js';
+import type { Project, SessionOptions, SessionRecord } from './model.js';
 import type { PreparationStep } from './session-preparer.js';
 import { assertTransition, isLive } from './session-state.js';
 import type { CredentialStore, ProjectStore, SessionFilter, SessionStore } from './stores.js';
@@ -47,6 +47,20 @@ type CreateRequest =
   | { kind: 'asset'; request: CreateSessionByAssetRequest };
 
 const DEFAULT_STREAM_MAX_INTERVAL_MS = 2000;
+
+/** The request fields kept for the media layers; only those the client sent. */
+function sessionOptions(create: CreateRequest): SessionOptions {
+  const { request } = create;
+  const asset = create.kind === 'asset' ? create.request : undefined;
+  const options: SessionOptions = {};
+  if (request.ProtocolOption) options.protocolOption = request.ProtocolOption;
+  if (request.ExtraInfo) options.extraInfo = request.ExtraInfo;
+  if (asset?.SpeechParam) options.speechParam = asset.SpeechParam;
+  if (asset?.Backgrounds) options.backgrounds = asset.Backgrounds;
+  if (asset?.Foregrounds) options.foregrounds = asset.Foregrounds;
+  if (asset?.AnchorParam) options.anchorParam = asset.AnchorParam;
+  return options;
+}
 
 /**
  * The session lifecycle of the session-manager API: create, prepare, start, stat, close, list, UserId takeover,
@@ -164,18 +178,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
         closeType: null,
         streamMaxIntervalMs: request.StreamMaxInterval ?? DEFAULT_STREAM_MAX_INTERVAL_MS,
         timeoutSec: request.Timeout ?? null,
-        options: {
-          ...(request.ProtocolOption && { protocolOption: request.ProtocolOption }),
-          ...(request.ExtraInfo && { extraInfo: request.ExtraInfo }),
-          ...(create.kind === 'asset' &&
-            create.request.SpeechParam && { speechParam: create.request.SpeechParam }),
-          ...(create.kind === 'asset' &&
-            create.request.Backgrounds && { backgrounds: create.request.Backgrounds }),
-          ...(create.kind === 'asset' &&
-            create.request.Foregrounds && { foregrounds: create.request.Foregrounds }),
-          ...(create.kind === 'asset' &&
-            create.request.AnchorParam && { anchorParam: create.request.AnchorParam }),
-        },
+        options: sessionOptions(create),
         createdAt: at,
         updatedAt: at,
         startedAt: null,
