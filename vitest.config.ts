@@ -9,6 +9,7 @@ export default defineConfig({
     alias: {
       '@dhuman/protocol': src('protocol'),
       '@dhuman/core': src('core'),
+      '@dhuman/speech': src('speech'),
       '@dhuman/server': src('server'),
       '@dhuman/client': src('client'),
     },

@@ -4,3 +4,4 @@ export * from './ids.js';
 export * from './session-state.js';
 export * from './session-preparer.js';
 export * from './session-manager.js';
+export * from './speech/index.js';

@@ -1,0 +1,3 @@
+export * from './visemes.js';
+export * from './types.js';
+export * from './segment.js';

@@ -1,0 +1,55 @@
+import type { WordTiming } from './types.js';
+import type { VisemeEvent } from './visemes.js';
+
+/**
+ * The face channels dhuman drives, named after Apple ARKit blendshapes (mouth only: blinking and idle motion
+ * belong to the renderer). A frame's `weights[i]` (0..1) is the channel `BLENDSHAPE_NAMES[i]`.
+ */
+export const BLENDSHAPE_NAMES = [
+  'jawOpen',
+  'mouthClose',
+  'mouthFunnel',
+  'mouthPucker',
+  'mouthSmileLeft',
+  'mouthSmileRight',
+  'mouthStretchLeft',
+  'mouthStretchRight',
+  'mouthRollLower',
+  'mouthRollUpper',
+  'mouthPressLeft',
+  'mouthPressRight',
+  'mouthLowerDownLeft',
+  'mouthLowerDownRight',
+  'mouthUpperUpLeft',
+  'mouthUpperUpRight',
+  'tongueOut',
+] as const;
+
+export type BlendshapeName = (typeof BLENDSHAPE_NAMES)[number];
+
+/** Face pose at `timeMs` (a multiple of BLENDSHAPE_FRAME_MS from the utterance start). */
+export interface BlendshapeFrame {
+  timeMs: number;
+  weights: Float32Array;
+}
+
+/** A gesture requested by `<insert-action type="…"/>`, due at `timeMs`. */
+export interface ActionMark {
+  timeMs: number;
+  action: string;
+}
+
+/**
+ * A piece of an utterance ready to play: audio at SESSION_SAMPLE_RATE plus everything timed against it. All
+ * times are ms from the start of the utterance; `startMs` is where `pcm` begins, and segments of one utterance
+ * follow each other without gaps (a pause is a segment of silence).
+ */
+export interface SpeechSegment {
+  startMs: number;
+  pcm: Int16Array;
+  visemes: VisemeEvent[];
+  blendshapes: BlendshapeFrame[];
+  /** `textOffset` indexes the utterance's original input text (before SSML parsing). */
+  words: WordTiming[];
+  actions: ActionMark[];
+}
