@@ -5,3 +5,5 @@ export * from './session-state.js';
 export * from './session-preparer.js';
 export * from './session-manager.js';
 export * from './speech/index.js';
+export * from './media/index.js';
+export * from './util/async-queue.js';
