@@ -181,7 +181,7 @@ describe('SessionPlayout', () => {
     expect(log).toEqual(['failed u1', 'start u1 0', 'end u1 100']);
   });
 
-  it('close() ends the current and queued utterances as interrupted', async () => {
+  it('close() ends the current and queued utterances as interrupted', () => {
     const q = new AsyncQueue<PlaySegment>();
     playout.enqueue({ id: 'u1', signal: new AbortController().signal, segments: q, prebufferMs: 0 });
     playout.enqueue({

@@ -159,7 +159,7 @@ export class SessionPlayout implements ClockListener {
       const item = active.timed[i];
       if (!item || item.at > playedMs) break;
       if ('cue' in item) this.opts.hooks.cue(active.utterance.id, item.cue, this.pts(start + item.at));
-      else this.opts.publish({ ...item.frame, pts: this.pts(start + item.at) } as MediaFrame);
+      else this.opts.publish({ ...item.frame, pts: this.pts(start + item.at) });
       i++;
     }
     if (i > 0) active.timed.splice(0, i);

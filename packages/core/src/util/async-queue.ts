@@ -63,6 +63,8 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
         const item = this.items.shift();
         if (item !== undefined || this.items.length > 0)
           return Promise.resolve({ value: item as T, done: false });
+        // The failure is whatever the producer passed to fail(); it is handed on as is.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
         if (this.error) return Promise.reject(this.error.value);
         if (this.ended) return Promise.resolve({ value: undefined, done: true });
         return new Promise<IteratorResult<T>>((resolve, reject) => {
