@@ -7,3 +7,4 @@ export * from './session-manager.js';
 export * from './speech/index.js';
 export * from './media/index.js';
 export * from './util/async-queue.js';
+export * from './drive/index.js';

@@ -5,3 +5,4 @@ export * from './envelope.js';
 export * from './session-api.js';
 export * from './validation.js';
 export * from './errors-doc.js';
+export * from './drive-api.js';

@@ -89,6 +89,11 @@ export class SessionPlayout implements ClockListener {
     return this.active?.utterance.id;
   }
 
+  /** ms of the current utterance already played. */
+  get playedMs(): number {
+    return this.active ? this.active.playedSamples / SAMPLES_PER_MS : 0;
+  }
+
   get queuedCount(): number {
     return this.queue.length;
   }
