@@ -14,7 +14,7 @@ export interface ServeProcess {
 /** Runs the built `dhuman serve` and resolves once its banner names the URL. */
 export function spawnServe(args: string[], env: Record<string, string> = {}): Promise<ServeProcess> {
   const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], {
-    env: { ...process.env, DHUMAN_LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, DHUMAN_LOG_LEVEL: 'warn', DHUMAN_TTS_WORKERS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

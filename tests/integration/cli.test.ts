@@ -218,7 +218,7 @@ describe('dhuman sign and session against a running server', () => {
     expect(again.stdout).toBe('');
     const afterClose = await call(shared.server().url, P.listsessionofuin, {});
     expect(afterClose.Payload.Sessions).toEqual([]);
-  });
+  }, 30_000); // the first session of a server waits for the TTS engine to load
 
   it('fails stat of an unknown session with 110018', async () => {
     const result = await cli(['session', 'stat', 'm1', ...target()]);

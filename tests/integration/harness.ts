@@ -26,6 +26,7 @@ export async function startTestServer(
     DHUMAN_PORT: '0',
     DHUMAN_DATA_DIR: dataDir,
     DHUMAN_LOG_LEVEL: 'silent',
+    DHUMAN_TTS_WORKERS: '1',
     DHUMAN_APPKEY: APPKEY,
     DHUMAN_ACCESSTOKEN: TOKEN,
     ...env,

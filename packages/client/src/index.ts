@@ -44,3 +44,4 @@ export type {
   StatSessionResponse,
   StreamProtocol,
 } from '@dhuman/protocol';
+export * from './channel/index.js';

@@ -19,11 +19,8 @@ export const MAX_STREAM_FRAGMENT_BYTES = 2000;
 export const MAX_AUDIO_CHUNK_BASE64_CHARS = 172_000;
 
 const utf8 = new TextEncoder();
-const characterCount = (text: string): number => {
-  let n = 0;
-  for (const _ of text) n++;
-  return n;
-};
+/** Code points, not UTF-16 units: an emoji is one character to the person typing it. */
+const characterCount = (text: string): number => [...text].length;
 
 export const driveCommandSchema = z.object({
   Header: requestHeaderSchema.optional(),
@@ -41,7 +38,9 @@ const flag = z.boolean().optional();
 export const sendTextDataSchema = z.looseObject({
   Text: z
     .string()
-    .refine((t) => characterCount(t) <= MAX_TEXT_CHARS, { error: `must be at most ${MAX_TEXT_CHARS} characters` })
+    .refine((t) => characterCount(t) <= MAX_TEXT_CHARS, {
+      error: `must be at most ${MAX_TEXT_CHARS} characters`,
+    })
     .optional(),
   Interrupt: flag,
   ChatCommand: z.string().max(64).optional(),
@@ -74,7 +73,9 @@ export type SendStreamTextData = z.infer<typeof sendStreamTextDataSchema>;
 export const sendAudioDataSchema = z.looseObject({
   Audio: z
     .string()
-    .max(MAX_AUDIO_CHUNK_BASE64_CHARS, { error: `must be at most ${MAX_AUDIO_CHUNK_BASE64_CHARS} Base64 characters` })
+    .max(MAX_AUDIO_CHUNK_BASE64_CHARS, {
+      error: `must be at most ${MAX_AUDIO_CHUNK_BASE64_CHARS} Base64 characters`,
+    })
     .optional(),
   Seq: seq,
   IsFinal: flag,

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { SessionManager, SessionRecord } from '@dhuman/core';
-import { CONFIG_PATHS, SESSION_PATHS } from '@dhuman/protocol';
+import { CONFIG_PATHS, DRIVE_PATHS, SESSION_PATHS } from '@dhuman/protocol';
+import type { DriveRegistry } from './drive/drive-registry.js';
+import { registerDriveRoutes } from './http/drive-routes.js';
 import type { VerifierOptions } from './auth/signature-verifier.js';
 import type { ServerConfig } from './config.js';
 import { registerAuthHook } from './http/auth-hook.js';
@@ -19,11 +21,13 @@ export interface AppDeps {
   metrics: ServerMetrics;
   verifier: VerifierOptions;
   playStreamAddr: (session: SessionRecord) => string;
+  drives: DriveRegistry;
 }
 
 const KNOWN_PATHS: ReadonlySet<string> = new Set([
   ...Object.values(SESSION_PATHS),
   ...Object.values(CONFIG_PATHS),
+  DRIVE_PATHS.command,
 ]);
 
 /** Builds the fastify app with every route and hook; listening is the caller's business. */
@@ -68,6 +72,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerSessionRoutes(app, { manager: deps.manager, playStreamAddr: deps.playStreamAddr });
   registerConfigRoutes(app, deps.manager);
+  registerDriveRoutes(app, {
+    manager: deps.manager,
+    drives: deps.drives,
+    minIntervalMs: config.httpCommandIntervalMs,
+  });
   registerOpsRoutes(app, deps.metrics, Date.now());
   return app;
 }

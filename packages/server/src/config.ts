@@ -20,6 +20,12 @@ export interface ServerConfig {
   sessionIdleTimeoutMs: number;
   /** Preparation (status 3) longer than this fails the session with -111004. */
   prepareTimeoutMs: number;
+  /** A command channel with no upstream frame for this long is closed (spec §3.7: 3 minutes). */
+  channelIdleMs: number;
+  /** Minimum time between two HTTP drive commands of one appkey (spec §4.2: more than 1 s). */
+  httpCommandIntervalMs: number;
+  /** espeak-ng worker threads (TTS runs off the event loop). */
+  ttsWorkers: number;
   /** Origins allowed by CORS on IVH paths; `*` allows any (auth is in the signed query, not cookies). */
   corsOrigins: '*' | string[];
   tlsCert: string | undefined;
@@ -61,6 +67,9 @@ const schema = z.object({
   maxSessionsPerAppkey: intIn(1, 100000).default(20),
   sessionIdleSec: intIn(10, 7 * 86400).default(600),
   prepareTimeoutSec: intIn(1, 600).default(30),
+  channelIdleSec: intIn(5, 86400).default(180),
+  httpCommandIntervalMs: intIn(0, 60_000).default(1000),
+  ttsWorkers: intIn(1, 64).default(2),
   corsOrigins: z.string().default('*'),
   tlsCert: z.string().min(1).optional(),
   tlsKey: z.string().min(1).optional(),
@@ -79,6 +88,9 @@ const ENV_NAMES: Record<keyof z.input<typeof schema>, string> = {
   maxSessionsPerAppkey: 'DHUMAN_MAX_SESSIONS',
   sessionIdleSec: 'DHUMAN_SESSION_IDLE_SEC',
   prepareTimeoutSec: 'DHUMAN_PREPARE_TIMEOUT_SEC',
+  channelIdleSec: 'DHUMAN_CHANNEL_IDLE_SEC',
+  httpCommandIntervalMs: 'DHUMAN_HTTP_COMMAND_INTERVAL_MS',
+  ttsWorkers: 'DHUMAN_TTS_WORKERS',
   corsOrigins: 'DHUMAN_CORS_ORIGINS',
   tlsCert: 'DHUMAN_TLS_CERT',
   tlsKey: 'DHUMAN_TLS_KEY',
@@ -130,6 +142,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     maxSessionsPerAppkey: c.maxSessionsPerAppkey,
     sessionIdleTimeoutMs: c.sessionIdleSec * 1000,
     prepareTimeoutMs: c.prepareTimeoutSec * 1000,
+    channelIdleMs: c.channelIdleSec * 1000,
+    httpCommandIntervalMs: c.httpCommandIntervalMs,
+    ttsWorkers: c.ttsWorkers,
     corsOrigins:
       origins === '*'
         ? '*'

@@ -1,7 +1,9 @@
 import { mkdirSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { AvatarAssetStep, SessionManager } from '@dhuman/core';
+import { AvatarAssetStep, MediaClock, SessionManager } from '@dhuman/core';
+import { createSpeechServices, createTts } from '@dhuman/speech';
+import { DRIVE_PATHS } from '@dhuman/protocol';
 import { buildApp } from './app.js';
 import type { VerifierOptions } from './auth/signature-verifier.js';
 import { ensureBuiltins, ensureCredential, type EnsuredCredential } from './bootstrap.js';
@@ -9,6 +11,10 @@ import type { ServerConfig } from './config.js';
 import { ServerMetrics } from './metrics.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { UpgradeRouter } from './ws/upgrade-router.js';
+import { DriveRegistry } from './drive/drive-registry.js';
+import { VoiceStep } from './drive/voice-step.js';
+import { CommandChannels } from './ws/command-channel.js';
+import { MEDIA_TAP_PREFIX, MediaTaps } from './ws/media-tap.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -18,6 +24,8 @@ export interface RunningServer {
   store: SqliteStore;
   manager: SessionManager;
   upgrades: UpgradeRouter;
+  drives: DriveRegistry;
+  channels: CommandChannels;
   credential: EnsuredCredential;
   /** Sessions found live at start-up and closed as lost to the restart. */
   recoveredSessions: number;
@@ -28,6 +36,8 @@ export interface RunningServer {
 export interface StartOptions {
   /** Process-wide metrics (event loop, memory); off in tests that start many servers in one process. */
   processMetrics?: boolean;
+  /** Environment for engine adapters (DHUMAN_TTS_URL…); defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export function databasePath(dataDir: string): string {
@@ -53,13 +63,14 @@ export function openStore(dataDir: string): SqliteStore {
 
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
   const store = openStore(config.dataDir);
+  const speechEngine = createTts(options.env ?? process.env, { espeakWorkers: config.ttsWorkers });
   try {
     const credential = ensureCredential(store, config.credential);
     const manager = new SessionManager({
       sessions: store,
       projects: store,
       credentials: store,
-      steps: [new AvatarAssetStep(store)],
+      steps: [new AvatarAssetStep(store), new VoiceStep(speechEngine.tts, () => speechEngine.warmUp())],
       defaultMaxSessions: config.maxSessionsPerAppkey,
       idleTimeoutMs: config.sessionIdleTimeoutMs,
       prepareTimeoutMs: config.prepareTimeoutMs,
@@ -70,7 +81,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       windowSec: config.signatureWindowSec,
     };
     const metrics = new ServerMetrics(store, { processMetrics: options.processMetrics ?? false });
+    const clock = new MediaClock();
+    const drives = new DriveRegistry(manager, createSpeechServices(speechEngine.tts), clock);
     const app = await buildApp({
+      drives,
       config,
       manager,
       metrics,
@@ -85,6 +99,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       app.log.info({ url, code: error.code, reason: error.message }, 'websocket upgrade refused'),
     );
     app.server.on('upgrade', upgrades.handle);
+    const channels = new CommandChannels({ manager, drives, log: app.log, idleMs: config.channelIdleMs });
+    upgrades.register(DRIVE_PATHS.commandChannel, channels.handleUpgrade);
+    const taps = new MediaTaps(manager, drives);
+    upgrades.registerPrefix(MEDIA_TAP_PREFIX, taps.handleUpgrade);
 
     await app.listen({ host: config.host, port: config.port });
     manager.startIdleSweep();
@@ -102,14 +120,32 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       closing ??= (async () => {
         manager.closeAllForRestart();
         manager.shutdown();
+        channels.close();
+        taps.close();
+        drives.close();
+        clock.close();
         await app.close();
+        await speechEngine.tts.close();
         store.close();
       })();
       return closing;
     };
-    return { app, url, config, store, manager, upgrades, credential, recoveredSessions, close };
+    return {
+      app,
+      url,
+      config,
+      store,
+      manager,
+      upgrades,
+      drives,
+      channels,
+      credential,
+      recoveredSessions,
+      close,
+    };
   } catch (error) {
     store.close();
+    await speechEngine.tts.close();
     throw error;
   }
 }

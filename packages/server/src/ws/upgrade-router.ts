@@ -19,6 +19,7 @@ export type ChannelHandler = (
  */
 export class UpgradeRouter {
   private readonly channels = new Map<string, ChannelHandler>();
+  private readonly prefixes: Array<[string, ChannelHandler]> = [];
 
   constructor(
     private readonly verifier: VerifierOptions,
@@ -33,6 +34,17 @@ export class UpgradeRouter {
     this.channels.set(path, handler);
   }
 
+  /** A channel for every path under `prefix` (e.g. `/dhuman/ws/sessions/`), for paths that carry an id. */
+  registerPrefix(prefix: string, handler: ChannelHandler): void {
+    if (!prefix.startsWith('/dhuman/') || !prefix.endsWith('/'))
+      throw new Error(`bad WebSocket prefix ${prefix}`);
+    this.prefixes.push([prefix, handler]);
+  }
+
+  private channelFor(path: string): ChannelHandler | undefined {
+    return this.channels.get(path) ?? this.prefixes.find(([prefix]) => path.startsWith(prefix))?.[1];
+  }
+
   readonly handle = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
     const url = request.url ?? '';
@@ -40,7 +52,7 @@ export class UpgradeRouter {
     const path = q === -1 ? url : url.slice(0, q);
     try {
       const caller = verifySignedQuery(q === -1 ? '' : url.slice(q + 1), this.verifier);
-      const channel = this.channels.get(path);
+      const channel = this.channelFor(path);
       if (!channel) {
         throw new IvhError(ERRORS.INVALID_PARAMETER, `no WebSocket channel at ${path.slice(0, 200)}`);
       }
@@ -49,7 +61,7 @@ export class UpgradeRouter {
       const ivh =
         error instanceof IvhError ? error : new IvhError(ERRORS.INTERNAL_SYSTEM_ERROR, 'upgrade failed');
       const status =
-        ivh.code === ERRORS.INVALID_PARAMETER.code && !this.channels.has(path)
+        ivh.code === ERRORS.INVALID_PARAMETER.code && !this.channelFor(path)
           ? 404
           : (errorByCode(ivh.code)?.upgradeStatus ?? 400);
       this.onRefused(redactUrl(url), ivh);

@@ -1,0 +1,54 @@
+import type { MediaClock, SessionManager, SessionRecord, SpeechServices } from '@dhuman/core';
+import { SessionDrive } from './session-drive.js';
+
+/**
+ * The session drives of this node, created when a started session first gets a channel or a command, and
+ * closed when the session ends (close, idle, takeover, restart). Closing a drive interrupts its speech.
+ */
+export class DriveRegistry {
+  private readonly drives = new Map<string, SessionDrive>();
+  private readonly endedListeners = new Set<(sessionId: string, reason: string) => void>();
+
+  constructor(
+    private readonly manager: SessionManager,
+    private readonly speech: SpeechServices,
+    private readonly clock: MediaClock,
+  ) {
+    manager.on('ended', (session) => this.end(session.sessionId, session.errorMessage || 'session closed'));
+  }
+
+  forSession(session: SessionRecord): SessionDrive {
+    let drive = this.drives.get(session.sessionId);
+    if (!drive) {
+      drive = new SessionDrive({ session, speech: this.speech, clock: this.clock });
+      this.drives.set(session.sessionId, drive);
+    }
+    return drive;
+  }
+
+  get(sessionId: string): SessionDrive | undefined {
+    return this.drives.get(sessionId);
+  }
+
+  /** Told when a session's drive ends, e.g. to close its channel with the reason. */
+  onEnded(listener: (sessionId: string, reason: string) => void): () => void {
+    this.endedListeners.add(listener);
+    return () => this.endedListeners.delete(listener);
+  }
+
+  private end(sessionId: string, reason: string): void {
+    const drive = this.drives.get(sessionId);
+    this.drives.delete(sessionId);
+    drive?.close();
+    for (const listener of this.endedListeners) listener(sessionId, reason);
+  }
+
+  get size(): number {
+    return this.drives.size;
+  }
+
+  close(): void {
+    for (const drive of this.drives.values()) drive.close();
+    this.drives.clear();
+  }
+}

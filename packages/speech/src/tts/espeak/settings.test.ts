@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { espeakJob, espeakRate, volumeGain } from './settings.js';
+
+describe('espeak settings', () => {
+  it('maps speed to words per minute around 175, within espeak range', () => {
+    expect(espeakRate(1)).toBe(175);
+    expect(espeakRate(2)).toBe(350);
+    expect(espeakRate(0.5)).toBe(88);
+    expect(espeakRate(5)).toBe(350);
+    expect(espeakRate(0.1)).toBe(88);
+    expect(espeakRate(Number.NaN)).toBe(175);
+  });
+
+  it('maps volume to gain: 0 unchanged, +10 double, -10 a tenth', () => {
+    expect(volumeGain(0)).toBe(1);
+    expect(volumeGain(10)).toBeCloseTo(2);
+    expect(volumeGain(-10)).toBeCloseTo(0.1);
+    expect(volumeGain(5)).toBeCloseTo(Math.SQRT2);
+    expect(volumeGain(99)).toBeCloseTo(2);
+  });
+
+  it('rejects an unknown voice, naming the known ones', () => {
+    expect(() => espeakJob({ text: 'x', voice: 'klingon', speed: 1, volume: 0 })).toThrow(
+      'espeak.tts: unknown voice "klingon"; known voices: en-us, en-gb, cmn, cmn-latn-pinyin',
+    );
+    expect(() => espeakJob({ text: 'x', voice: 'toString', speed: 1, volume: 0 })).toThrow('unknown voice');
+    expect(espeakJob({ text: 'x', voice: 'cmn', speed: 2, volume: 0 })).toEqual({
+      text: 'x',
+      voice: 'sit/cmn',
+      rate: 350,
+      gain: 1,
+    });
+  });
+});
