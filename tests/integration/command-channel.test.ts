@@ -97,6 +97,10 @@ describe('command channel with real speech', () => {
     expect(Math.abs((lastViseme?.pts ?? 0) - endPts)).toBeLessThanOrEqual(40);
     expect(tap.frames.some((f) => f.kind === 'blendshape')).toBe(true);
     expect(tap.frames.some((f) => f.kind === 'word')).toBe(true);
+    // Per-stage timings reach the metrics too.
+    const metrics = await (await fetch(`${server.url}/dhuman/metrics`)).text();
+    expect(metrics).toMatch(/dhuman_drive_stage_seconds_count\{stage="first_sample",kind="text"\} [1-9]/);
+    expect(metrics).toMatch(/dhuman_drive_events_total\{type="3",status="TextOver"\} [1-9]/);
     tap.ws.close();
     channel.close();
   });

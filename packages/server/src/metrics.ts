@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { DriveEventPayload } from '@dhuman/protocol';
 import type { SessionStore } from '@dhuman/core';
 import { SESSION_STATUS } from '@dhuman/protocol';
 import { statusName } from '@dhuman/core';
@@ -7,6 +8,9 @@ import { statusName } from '@dhuman/core';
 export class ServerMetrics {
   readonly registry = new Registry();
   readonly requestDuration: Histogram<'route' | 'method' | 'code'>;
+  /** Drive latency by stage, from the command's arrival: first TTS audio ready, first sample played. */
+  readonly driveStage: Histogram<'stage' | 'kind'>;
+  readonly driveEvents: Counter<'type' | 'status'>;
 
   constructor(sessions: SessionStore, options: { processMetrics: boolean }) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'dhuman_' });
@@ -15,6 +19,19 @@ export class ServerMetrics {
       help: 'HTTP request latency by route, method and IVH Header.Code',
       labelNames: ['route', 'method', 'code'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [this.registry],
+    });
+    this.driveStage = new Histogram({
+      name: 'dhuman_drive_stage_seconds',
+      help: 'Time from a drive command to a stage: first_chunk (TTS audio ready), first_sample (played)',
+      labelNames: ['stage', 'kind'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5],
+      registers: [this.registry],
+    });
+    this.driveEvents = new Counter({
+      name: 'dhuman_drive_events_total',
+      help: 'Downstream command-channel events by Type and SpeakStatus',
+      labelNames: ['type', 'status'],
       registers: [this.registry],
     });
     new Gauge({
@@ -29,5 +46,17 @@ export class ServerMetrics {
         }
       },
     });
+  }
+
+  /** Counts every drive event and records the stage timings TextStart/AudioStart carry. */
+  observeDriveEvent(event: DriveEventPayload): void {
+    this.driveEvents.inc({ type: String(event.Type), status: event.SpeakStatus ?? '' });
+    const timings = event.Timings;
+    if (!timings) return;
+    const kind = event.SpeakStatus === 'AudioStart' ? 'audio' : 'text';
+    if (timings.FirstChunkMs !== undefined)
+      this.driveStage.observe({ stage: 'first_chunk', kind }, timings.FirstChunkMs / 1000);
+    if (timings.FirstSampleMs !== undefined)
+      this.driveStage.observe({ stage: 'first_sample', kind }, timings.FirstSampleMs / 1000);
   }
 }

@@ -82,7 +82,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     };
     const metrics = new ServerMetrics(store, { processMetrics: options.processMetrics ?? false });
     const clock = new MediaClock();
-    const drives = new DriveRegistry(manager, createSpeechServices(speechEngine.tts), clock);
+    const drives = new DriveRegistry(manager, createSpeechServices(speechEngine.tts), clock, (event) =>
+      metrics.observeDriveEvent(event),
+    );
     const app = await buildApp({
       drives,
       config,

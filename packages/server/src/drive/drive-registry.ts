@@ -1,4 +1,5 @@
 import type { MediaClock, SessionManager, SessionRecord, SpeechServices } from '@dhuman/core';
+import type { DriveEventPayload } from '@dhuman/protocol';
 import { SessionDrive } from './session-drive.js';
 
 /**
@@ -13,6 +14,8 @@ export class DriveRegistry {
     private readonly manager: SessionManager,
     private readonly speech: SpeechServices,
     private readonly clock: MediaClock,
+    /** Sees every event of every session (metrics). */
+    private readonly onAnyEvent?: (event: DriveEventPayload) => void,
   ) {
     manager.on('ended', (session) => this.end(session.sessionId, session.errorMessage || 'session closed'));
   }
@@ -20,7 +23,12 @@ export class DriveRegistry {
   forSession(session: SessionRecord): SessionDrive {
     let drive = this.drives.get(session.sessionId);
     if (!drive) {
-      drive = new SessionDrive({ session, speech: this.speech, clock: this.clock });
+      drive = new SessionDrive({
+        session,
+        speech: this.speech,
+        clock: this.clock,
+        ...(this.onAnyEvent && { onEvent: this.onAnyEvent }),
+      });
       this.drives.set(session.sessionId, drive);
     }
     return drive;
