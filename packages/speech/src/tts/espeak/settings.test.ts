@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { espeakJob, espeakRate, volumeGain } from './settings.js';
+import { espeakJob, espeakRate, plainForEspeak, volumeGain } from './settings.js';
 
 describe('espeak settings', () => {
   it('maps speed to words per minute around 175, within espeak range', () => {
@@ -30,5 +30,10 @@ describe('espeak settings', () => {
       rate: 350,
       gain: 1,
     });
+  });
+
+  it('blanks angle brackets espeak would take for markup, keeping offsets', () => {
+    expect(plainForEspeak('one <b> two')).toBe('one  b  two');
+    expect(espeakJob({ text: 'a<b', voice: 'en-us', speed: 1, volume: 0 }).text).toBe('a b');
   });
 });

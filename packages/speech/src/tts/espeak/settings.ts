@@ -42,6 +42,15 @@ export function volumeGain(volume: number): number {
   return v >= 0 ? 2 ** (v / 10) : 10 ** (v / 10);
 }
 
+/**
+ * espeak-ng reads `<…>` in its input as markup and silently drops it, so literal angle brackets (decoded from
+ * `&lt;` in SSML, or typed in plain text) are blanked one-for-one: the text keeps its length, and word offsets
+ * still point into the caller's text.
+ */
+export function plainForEspeak(text: string): string {
+  return text.replace(/[<>]/g, ' ');
+}
+
 export function espeakJob(request: TtsRequest): EspeakJob {
   const voice = ESPEAK_IDENTIFIERS[request.voice];
   if (voice === undefined || !Object.hasOwn(ESPEAK_IDENTIFIERS, request.voice)) {
@@ -49,7 +58,7 @@ export function espeakJob(request: TtsRequest): EspeakJob {
     throw new Error(`espeak.tts: unknown voice "${request.voice}"; known voices: ${known}`);
   }
   return {
-    text: request.text,
+    text: plainForEspeak(request.text),
     voice,
     rate: espeakRate(request.speed),
     gain: volumeGain(request.volume),
