@@ -4,6 +4,7 @@ import { ConfigError } from '@dhuman/server';
 import { registerCredential } from './commands/credential.js';
 import { registerDocs } from './commands/docs.js';
 import { registerProject } from './commands/project.js';
+import { registerSay } from './commands/say.js';
 import { registerServe } from './commands/serve.js';
 import { registerSession } from './commands/session.js';
 import { registerSign } from './commands/sign.js';
@@ -18,6 +19,7 @@ const program = new Command()
 registerServe(program);
 registerSign(program);
 registerSession(program);
+registerSay(program);
 registerCredential(program);
 registerProject(program);
 registerDocs(program);

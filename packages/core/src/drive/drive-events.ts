@@ -1,15 +1,4 @@
-import type { DriveTimings, SpeakStatus } from '@dhuman/protocol';
+import type { DriveEventPayload } from '@dhuman/protocol';
 
-/** A downstream event as the scheduler produces it; the channel adds SessionId and EventSeq. */
-export interface DriveEvent {
-  Type: number;
-  ReqId: string;
-  Seq: number;
-  SpeakStatus?: SpeakStatus;
-  FinalType?: 1 | 2;
-  Text?: string;
-  ErrorCode?: number;
-  ErrorMessage?: string;
-  ErrorMsg?: string;
-  Timings?: DriveTimings;
-}
+/** A downstream event as the scheduler produces it; the session adds SessionId and EventSeq. */
+export type DriveEvent = Omit<DriveEventPayload, 'SessionId' | 'EventSeq'>;

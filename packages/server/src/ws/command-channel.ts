@@ -17,7 +17,7 @@ import type { DriveRegistry } from '../drive/drive-registry.js';
 import { runCommand } from '../drive/run-command.js';
 import type { SessionDrive } from '../drive/session-drive.js';
 import { TokenBucket } from './token-bucket.js';
-import { refuseUpgrade } from './upgrade-router.js';
+import { refuseUpgradeWith } from './upgrade-router.js';
 
 export interface CommandChannelOptions {
   manager: SessionManager;
@@ -91,7 +91,7 @@ export class CommandChannels {
       const ivh =
         error instanceof IvhError ? error : new IvhError(ERRORS.INTERNAL_SYSTEM_ERROR, 'upgrade failed');
       this.opts.log.info({ sessionId, code: ivh.code }, 'command channel refused');
-      refuseUpgrade(socket, ERRORS_BY_CODE.get(ivh.code) ?? 400, ivh);
+      refuseUpgradeWith(socket, ivh);
       return;
     }
     const resume = caller.query.get('resumefrom');
@@ -235,12 +235,6 @@ export class CommandChannels {
     this.wss.close();
   }
 }
-
-const ERRORS_BY_CODE = new Map<number, number>([
-  [ERRORS.SESSION_NOT_FOUND.code, 404],
-  [ERRORS.SESSION_CLOSED.code, 410],
-  [ERRORS.SESSION_NOT_STARTED.code, 409],
-]);
 
 function rawToString(data: RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');

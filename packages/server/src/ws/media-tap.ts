@@ -5,7 +5,7 @@ import type { MediaFrame, SessionManager } from '@dhuman/core';
 import { ERRORS, IvhError, SESSION_STATUS } from '@dhuman/protocol';
 import type { VerifiedCaller } from '../auth/signature-verifier.js';
 import type { DriveRegistry } from '../drive/drive-registry.js';
-import { refuseUpgrade } from './upgrade-router.js';
+import { refuseUpgrade, refuseUpgradeWith } from './upgrade-router.js';
 
 export const MEDIA_TAP_PREFIX = '/dhuman/ws/sessions/';
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
@@ -89,9 +89,9 @@ export class MediaTaps {
     } catch (error) {
       const ivh =
         error instanceof IvhError ? error : new IvhError(ERRORS.INTERNAL_SYSTEM_ERROR, 'upgrade failed');
-      const status =
-        ivh.code === ERRORS.SESSION_NOT_FOUND.code || ivh.code === ERRORS.INVALID_PARAMETER.code ? 404 : 410;
-      refuseUpgrade(socket, status, ivh);
+      // An unknown path is "not found" rather than a bad request, like an unknown session.
+      if (ivh.code === ERRORS.INVALID_PARAMETER.code) refuseUpgrade(socket, 404, ivh);
+      else refuseUpgradeWith(socket, ivh);
     }
   };
 

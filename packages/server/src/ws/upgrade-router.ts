@@ -70,6 +70,11 @@ export class UpgradeRouter {
   };
 }
 
+/** Refuses with the HTTP status the catalogue gives the error's code (401 auth, 404 unknown, 410 closed…). */
+export function refuseUpgradeWith(socket: Duplex, error: IvhError): void {
+  refuseUpgrade(socket, errorByCode(error.code)?.upgradeStatus ?? 400, error);
+}
+
 export function refuseUpgrade(socket: Duplex, status: number, error: IvhError): void {
   const body = JSON.stringify(errorEnvelope(error, ''));
   socket.end(

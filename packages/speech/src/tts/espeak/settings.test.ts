@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { espeakJob, espeakRate, plainForEspeak, volumeGain } from './settings.js';
+import { volumeGain } from '../../audio/pcm.js';
+import { espeakJob, espeakRate, plainForEspeak } from './settings.js';
 
 describe('espeak settings', () => {
   it('maps speed to words per minute around 175, within espeak range', () => {
@@ -11,12 +12,10 @@ describe('espeak settings', () => {
     expect(espeakRate(Number.NaN)).toBe(175);
   });
 
-  it('maps volume to gain: 0 unchanged, +10 double, -10 a tenth', () => {
-    expect(volumeGain(0)).toBe(1);
-    expect(volumeGain(10)).toBeCloseTo(2);
-    expect(volumeGain(-10)).toBeCloseTo(0.1);
-    expect(volumeGain(5)).toBeCloseTo(Math.SQRT2);
-    expect(volumeGain(99)).toBeCloseTo(2);
+  it('applies the shared volume curve to the job', () => {
+    // The curve itself is tested with audio/pcm.ts; TTS and uplink audio must use the same one.
+    expect(espeakJob({ text: 'a', voice: 'en-us', speed: 1, volume: 10 }).gain).toBe(volumeGain(10));
+    expect(espeakJob({ text: 'a', voice: 'en-us', speed: 1, volume: 0 }).gain).toBe(1);
   });
 
   it('rejects an unknown voice, naming the known ones', () => {

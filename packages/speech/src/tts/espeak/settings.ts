@@ -1,5 +1,6 @@
 import type { TtsRequest, VoiceInfo } from '@dhuman/core';
 import type { EspeakJob } from './espeak-worker.js';
+import { volumeGain } from '../../audio/pcm.js';
 
 /** The voices offered. */
 export const ESPEAK_VOICES: readonly VoiceInfo[] = Object.freeze([
@@ -31,15 +32,6 @@ const clamp = (value: number, min: number, max: number): number => Math.min(max,
 export function espeakRate(speed: number): number {
   const factor = Number.isFinite(speed) ? clamp(speed, 0.5, 2) : 1;
   return clamp(Math.round(DEFAULT_WPM * factor), MIN_WPM, MAX_WPM);
-}
-
-/**
- * IVH volume -10..10 → linear gain: 0 is unchanged, +10 doubles (+6 dB, clipped), -10 is a tenth (-20 dB).
- * Quieter goes further than louder because amplifying clips, while attenuating is always clean.
- */
-export function volumeGain(volume: number): number {
-  const v = Number.isFinite(volume) ? clamp(volume, -10, 10) : 0;
-  return v >= 0 ? 2 ** (v / 10) : 10 ** (v / 10);
 }
 
 /**
