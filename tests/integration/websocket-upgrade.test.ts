@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { DRIVE_PATHS } from '@dhuman/protocol';
-import { signedUrl, startTestServer, type TestServer } from './harness.js';
+import { DRIVE_PATHS, SESSION_PATHS } from '@dhuman/protocol';
+import { call, signedUrl, startTestServer, type TestServer } from './harness.js';
 
 interface Refusal {
   status: number;
@@ -70,5 +70,32 @@ describe('WebSocket upgrades are authenticated in the upgrade step', () => {
     const r = await refusal(url);
     expect(r.status).toBe(418);
     expect(seen).toEqual([`${server.credential.credential.appkey}:m42`]);
+  });
+
+  it('refuses a media tap for an unknown session, a malformed path, or another appkey’s session', async () => {
+    const unknown = await refusal(await signedUrl(wsBase, '/dhuman/ws/sessions/m123/media'));
+    expect(unknown).toMatchObject({ status: 404, body: { Header: { Code: 110018 } } });
+    const malformed = await refusal(await signedUrl(wsBase, '/dhuman/ws/sessions/m123/video'));
+    expect(malformed.status).toBe(404);
+    const created = await call(server.url, SESSION_PATHS.createsession, {
+      VirtualmanProjectId: 'demo',
+      UserId: 'tap-owner',
+      Protocol: 'webrtc',
+    });
+    server.store.putCredential({
+      appkey: 'tapstranger0001',
+      accesstoken: 'tapstrangertoken',
+      name: '',
+      maxSessions: null,
+      createdAt: Date.now(),
+      revokedAt: null,
+    });
+    const foreign = await refusal(
+      await signedUrl(wsBase, `/dhuman/ws/sessions/${String(created.Payload.SessionId)}/media`, {
+        appkey: 'tapstranger0001',
+        token: 'tapstrangertoken',
+      }),
+    );
+    expect(foreign).toMatchObject({ status: 404, body: { Header: { Code: 110018 } } });
   });
 });
