@@ -118,7 +118,8 @@ async function say(text: string, flags: SayFlags, signal: AbortSignal): Promise<
       }
       const timings = result.timings;
       if (timings?.FirstSampleMs !== undefined) {
-        const chunk = timings.FirstChunkMs === undefined ? '' : `, first TTS chunk ${timings.FirstChunkMs} ms`;
+        const chunk =
+          timings.FirstChunkMs === undefined ? '' : `, first TTS chunk ${timings.FirstChunkMs} ms`;
         process.stdout.write(`first-sample latency ${timings.FirstSampleMs} ms (server Timings${chunk})\n`);
       }
     } finally {
