@@ -64,6 +64,8 @@ describe('appkey isolation and quota', () => {
       voice: 'en-us',
       openingLine: '',
       createdAt: Date.now(),
+      sessionIdleSec: null,
+      channelIdleSec: null,
     });
     const res = await call(server.url, P.createsession, {
       VirtualmanProjectId: 'private-project',

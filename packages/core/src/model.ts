@@ -21,6 +21,9 @@ export interface Project {
   voice: string;
   /** Opening line answered by describeactionconfigcommanddetail; "" for none. */
   openingLine: string;
+  /** Idle rules of this project's sessions (spec §3.7); null uses the server's. */
+  sessionIdleSec: number | null;
+  channelIdleSec: number | null;
   createdAt: number;
 }
 
@@ -65,6 +68,10 @@ export interface SessionRecord {
   startedAt: number | null;
   closedAt: number | null;
   lastActivityAt: number;
+  /** Closed after this long without start, drive or heartbeat (from the project, else the server default). */
+  idleTimeoutMs: number;
+  /** Its command channel is closed after this long without an upstream frame. */
+  channelIdleMs: number;
 }
 
 export interface SessionOptions {

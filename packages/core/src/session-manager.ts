@@ -21,8 +21,11 @@ export interface SessionManagerOptions {
   steps: readonly PreparationStep[];
   /** Live sessions an appkey may hold unless its credential says otherwise. */
   defaultMaxSessions: number;
-  /** A session with no drive, heartbeat or start for this long is closed (spec §3.7: 10 min). */
+  /** A session with no drive, heartbeat or start for this long is closed (spec §3.7: 10 min), unless its
+   * project sets its own. */
   idleTimeoutMs: number;
+  /** Default for a session's command channel idle close (spec §3.7: 3 min). */
+  channelIdleMs: number;
   /** How long preparation may take before the session fails with -111004. */
   prepareTimeoutMs: number;
   now?: () => number;
@@ -97,19 +100,18 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
   }
 
   /** Starts the periodic idle sweep; the timer does not keep the process alive. */
-  startIdleSweep(intervalMs = Math.min(30_000, Math.max(1000, this.opts.idleTimeoutMs / 4))): void {
+  startIdleSweep(intervalMs = Math.min(10_000, Math.max(1000, this.opts.idleTimeoutMs / 4))): void {
     this.idleTimer ??= setInterval(() => this.closeIdleSessions(), intervalMs);
     this.idleTimer.unref();
   }
 
   closeIdleSessions(): number {
-    const idle = this.opts.sessions.listIdle(this.now() - this.opts.idleTimeoutMs);
-    const seconds = Math.round(this.opts.idleTimeoutMs / 1000);
+    const idle = this.opts.sessions.listIdle(this.now());
     for (const session of idle) {
       this.end(session, {
         closeType: CLOSE_TYPE.IDLE_TIMEOUT,
         errorCode: ERRORS.SESSION_CLOSED.code,
-        errorMessage: `closed after ${seconds} s without a drive command or heartbeat`,
+        errorMessage: `closed after ${Math.round(session.idleTimeoutMs / 1000)} s without a drive command or heartbeat`,
       });
     }
     return idle.length;
@@ -184,6 +186,10 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
         startedAt: null,
         closedAt: null,
         lastActivityAt: at,
+        idleTimeoutMs:
+          binding.sessionIdleSec === null ? this.opts.idleTimeoutMs : binding.sessionIdleSec * 1000,
+        channelIdleMs:
+          binding.channelIdleSec === null ? this.opts.channelIdleMs : binding.channelIdleSec * 1000,
       };
       sessions.insertSession(fresh);
       return fresh;
@@ -197,11 +203,23 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
   private resolveBinding(
     appkey: string,
     create: CreateRequest,
-  ): { projectId: string; assetKey: string; voice: string } {
+  ): {
+    projectId: string;
+    assetKey: string;
+    voice: string;
+    sessionIdleSec: number | null;
+    channelIdleSec: number | null;
+  } {
     const { projects } = this.opts;
     if (create.kind === 'project') {
       const project = this.visibleProject(appkey, create.request.VirtualmanProjectId);
-      return { projectId: project.projectId, assetKey: project.avatar, voice: project.voice };
+      return {
+        projectId: project.projectId,
+        assetKey: project.avatar,
+        voice: project.voice,
+        sessionIdleSec: project.sessionIdleSec,
+        channelIdleSec: project.channelIdleSec,
+      };
     }
     const key = create.request.AssetVirtualmanKey;
     const asset = projects.getAsset(key);
@@ -212,7 +230,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
       throw new IvhError(ERRORS.ASSET_EXPIRED, `avatar asset "${key}" expired`);
     }
     const voice = create.request.SpeechParam?.TimbreKey || asset.defaultVoice;
-    return { projectId: '', assetKey: asset.assetKey, voice };
+    return { projectId: '', assetKey: asset.assetKey, voice, sessionIdleSec: null, channelIdleSec: null };
   }
 
   /** A project the appkey may use: shared ones and its own. Others look like they do not exist. */

@@ -49,8 +49,8 @@ export interface SessionStore {
   markClosed(sessionId: string, from: SessionStatus, fields: CloseFields): boolean;
   markFailed(sessionId: string, errorCode: number, errorMessage: string, at: number): boolean;
   touch(sessionId: string, at: number): void;
-  /** Live sessions whose last activity is older than `before`. */
-  listIdle(before: number): SessionRecord[];
+  /** Live sessions whose idle deadline (last activity + their idle timeout) is before `now`. */
+  listIdle(now: number): SessionRecord[];
   /** Every live session, used once at start-up to close what a dead process left behind. */
   listAllLive(): SessionRecord[];
   countByStatus(): Map<SessionStatus, number>;

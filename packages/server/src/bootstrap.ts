@@ -27,6 +27,8 @@ export function ensureBuiltins(store: ProjectStore, now = Date.now()): void {
       voice: DEFAULT_VOICE,
       openingLine: DEMO_OPENING_LINE,
       createdAt: now,
+      sessionIdleSec: null,
+      channelIdleSec: null,
     });
   }
 }

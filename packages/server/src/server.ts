@@ -73,6 +73,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       steps: [new AvatarAssetStep(store), new VoiceStep(speechEngine.tts, () => speechEngine.warmUp())],
       defaultMaxSessions: config.maxSessionsPerAppkey,
       idleTimeoutMs: config.sessionIdleTimeoutMs,
+      channelIdleMs: config.channelIdleMs,
       prepareTimeoutMs: config.prepareTimeoutMs,
     });
     const recoveredSessions = manager.closeAllForRestart();
@@ -101,7 +102,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       app.log.info({ url, code: error.code, reason: error.message }, 'websocket upgrade refused'),
     );
     app.server.on('upgrade', upgrades.handle);
-    const channels = new CommandChannels({ manager, drives, log: app.log, idleMs: config.channelIdleMs });
+    const channels = new CommandChannels({ manager, drives, log: app.log });
     upgrades.register(DRIVE_PATHS.commandChannel, channels.handleUpgrade);
     const taps = new MediaTaps(manager, drives);
     upgrades.registerPrefix(MEDIA_TAP_PREFIX, taps.handleUpgrade);

@@ -34,6 +34,7 @@ describe('SessionManager', () => {
       steps,
       defaultMaxSessions: 2,
       idleTimeoutMs: 600_000,
+      channelIdleMs: 180_000,
       prepareTimeoutMs: overrides.prepareTimeoutMs ?? 1000,
       now: () => clock,
     });
@@ -156,6 +157,33 @@ describe('SessionManager', () => {
       errorMessage: 'closed after 600 s without a drive command or heartbeat',
     });
     expect(m.get('a', busy.sessionId).status).toBe(SESSION_STATUS.READY);
+  });
+
+  it('applies a project’s own idle rules to its sessions', async () => {
+    store.createProject({
+      projectId: 'kiosk',
+      name: '',
+      appkey: null,
+      avatar: 'demo',
+      voice: 'en-us',
+      openingLine: '',
+      createdAt: 0,
+      sessionIdleSec: 30,
+      channelIdleSec: 20,
+    });
+    const m = manager();
+    const kiosk = m.createFromProject('a', { ...request('k'), VirtualmanProjectId: 'kiosk' });
+    const plain = m.createFromProject('a', request('p'));
+    expect(kiosk).toMatchObject({ idleTimeoutMs: 30_000, channelIdleMs: 20_000 });
+    expect(plain).toMatchObject({ idleTimeoutMs: 600_000, channelIdleMs: 180_000 });
+    await settle();
+    clock += 31_000;
+    expect(m.closeIdleSessions()).toBe(1);
+    expect(m.get('a', kiosk.sessionId)).toMatchObject({
+      status: SESSION_STATUS.CLOSED,
+      errorMessage: 'closed after 30 s without a drive command or heartbeat',
+    });
+    expect(m.get('a', plain.sessionId).status).toBe(SESSION_STATUS.READY);
   });
 
   it('rolls a takeover back, unannounced, when the quota still refuses', () => {

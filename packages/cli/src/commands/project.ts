@@ -9,7 +9,18 @@ interface ProjectCreateFlags {
   voice: string;
   openingLine: string;
   appkey?: string;
+  sessionIdleSec?: string;
+  channelIdleSec?: string;
   dataDir?: string;
+}
+
+/** A whole number of seconds in range, or null when the flag was not given. */
+function seconds(value: string | undefined, flag: string, min: number, max: number): number | null {
+  if (value === undefined) return null;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`${flag} must be whole seconds from ${min} to ${max}`);
+  return n;
 }
 
 const PROJECT_ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -27,9 +38,16 @@ export function registerProject(program: Command): void {
     .option('--voice <timbreKey>', 'voice', DEFAULT_VOICE)
     .option('--opening-line <text>', 'first line, answered by describeactionconfigcommanddetail', '')
     .option('--appkey <appkey>', 'only this appkey may use it (default: every appkey)')
+    .option(
+      '--session-idle-sec <s>',
+      'close its sessions after this long without drive or heartbeat (default 600)',
+    )
+    .option('--channel-idle-sec <s>', 'close command channels after this long without a frame (default 180)')
     .option('--data-dir <dir>', 'data dir (DHUMAN_DATA_DIR, default ./data)')
     .action((projectId: string, flags: ProjectCreateFlags) => {
       if (!PROJECT_ID.test(projectId)) throw new Error('project id: 1-128 letters, digits, "_" or "-"');
+      const sessionIdleSec = seconds(flags.sessionIdleSec, '--session-idle-sec', 10, 7 * 86400);
+      const channelIdleSec = seconds(flags.channelIdleSec, '--channel-idle-sec', 5, 86400);
       withStore(flags.dataDir, (store) => {
         if (store.getProject(projectId)) throw new Error(`project ${projectId} already exists`);
         if (!store.getAsset(flags.avatar)) throw new Error(`avatar asset ${flags.avatar} does not exist`);
@@ -43,6 +61,8 @@ export function registerProject(program: Command): void {
           voice: flags.voice,
           openingLine: flags.openingLine,
           createdAt: Date.now(),
+          sessionIdleSec,
+          channelIdleSec,
         });
       });
       process.stdout.write(`created project ${projectId}\n`);

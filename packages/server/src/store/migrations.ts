@@ -68,4 +68,13 @@ export const MIGRATIONS: readonly string[] = [
     UPDATE live_counts SET n = n - 1 WHERE appkey = OLD.appkey;
   END;
   `,
+  // Idle rules per project (spec §3.7), copied onto each session when it is created.
+  `
+  ALTER TABLE projects ADD COLUMN session_idle_sec INTEGER;
+  ALTER TABLE projects ADD COLUMN channel_idle_sec INTEGER;
+  ALTER TABLE sessions ADD COLUMN idle_timeout_ms INTEGER NOT NULL DEFAULT 600000;
+  ALTER TABLE sessions ADD COLUMN channel_idle_ms INTEGER NOT NULL DEFAULT 180000;
+  DROP INDEX sessions_live_by_activity;
+  CREATE INDEX sessions_live_by_deadline ON sessions (last_activity_at + idle_timeout_ms) WHERE status IN (1, 3);
+  `,
 ];

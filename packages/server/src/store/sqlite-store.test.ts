@@ -63,12 +63,37 @@ describe('SqliteStore', () => {
       voice: 'v',
       openingLine: 'hi',
       createdAt: 1,
+      sessionIdleSec: 30,
+      channelIdleSec: null,
     });
     first.close();
     const second = new SqliteStore(path);
     expect(second.getCredential('k')).toMatchObject({ accesstoken: 't', maxSessions: 3 });
-    expect(second.getProject('p')).toMatchObject({ openingLine: 'hi', appkey: null });
+    expect(second.getProject('p')).toMatchObject({
+      openingLine: 'hi',
+      appkey: null,
+      sessionIdleSec: 30,
+      channelIdleSec: null,
+    });
     second.close();
+  });
+
+  it('upgrades a version-1 database, keeping its sessions and giving them the default idle rules', () => {
+    const path = join(temp(), 'v1.db');
+    const db = new Database(path);
+    db.exec(MIGRATIONS[0] ?? '');
+    db.pragma('user_version = 1');
+    db.prepare(
+      `INSERT INTO sessions (session_id, appkey, user_id, project_id, asset_key, voice, protocol, driver_type, status,
+         stream_max_interval_ms, created_at, updated_at, last_activity_at)
+       VALUES ('m1', 'k', 'u', 'demo', 'demo', 'en-us', 'webrtc', 1, 1, 2000, 1, 1, 1)`,
+    ).run();
+    db.close();
+    const store = new SqliteStore(path);
+    expect(store.getSession('m1')).toMatchObject({ idleTimeoutMs: 600_000, channelIdleMs: 180_000 });
+    expect(store.listIdle(600_002).map((s) => s.sessionId)).toEqual(['m1']);
+    expect(store.listIdle(600_000)).toEqual([]);
+    store.close();
   });
 
   it('refuses a database written by a newer dhuman', () => {
@@ -106,6 +131,8 @@ describe('SqliteStore live-session count', () => {
       startedAt: null,
       closedAt: null,
       lastActivityAt: 1,
+      idleTimeoutMs: 600_000,
+      channelIdleMs: 180_000,
     });
     for (const id of ['s1', 's2', 's3', 's4']) store.insertSession(session(id, 'a'));
     store.insertSession(session('t1', 'b'));

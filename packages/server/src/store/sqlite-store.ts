@@ -37,6 +37,8 @@ interface SessionRow {
   started_at: number | null;
   closed_at: number | null;
   last_activity_at: number;
+  idle_timeout_ms: number;
+  channel_idle_ms: number;
 }
 
 function toSession(row: SessionRow): SessionRecord {
@@ -63,6 +65,8 @@ function toSession(row: SessionRow): SessionRecord {
     startedAt: row.started_at,
     closedAt: row.closed_at,
     lastActivityAt: row.last_activity_at,
+    idleTimeoutMs: row.idle_timeout_ms,
+    channelIdleMs: row.channel_idle_ms,
   };
 }
 
@@ -94,6 +98,8 @@ interface ProjectRow {
   voice: string;
   opening_line: string;
   created_at: number;
+  session_idle_sec: number | null;
+  channel_idle_sec: number | null;
 }
 
 function toProject(row: ProjectRow): Project {
@@ -105,6 +111,8 @@ function toProject(row: ProjectRow): Project {
     voice: row.voice,
     openingLine: row.opening_line,
     createdAt: row.created_at,
+    sessionIdleSec: row.session_idle_sec,
+    channelIdleSec: row.channel_idle_sec,
   };
 }
 
@@ -160,8 +168,10 @@ export class SqliteStore implements SessionStore, CredentialStore, ProjectStore 
       ),
       getProject: db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE project_id = ?'),
       insertProject: db.prepare(
-        `INSERT INTO projects (project_id, name, appkey, avatar, voice, opening_line, created_at)
-         VALUES (@projectId, @name, @appkey, @avatar, @voice, @openingLine, @createdAt)`,
+        `INSERT INTO projects (project_id, name, appkey, avatar, voice, opening_line, created_at, session_idle_sec,
+           channel_idle_sec)
+         VALUES (@projectId, @name, @appkey, @avatar, @voice, @openingLine, @createdAt, @sessionIdleSec,
+           @channelIdleSec)`,
       ),
       listProjects: db.prepare<[], ProjectRow>('SELECT * FROM projects ORDER BY created_at, project_id'),
       getAsset: db.prepare<[string], AssetRow>('SELECT * FROM assets WHERE asset_key = ?'),
@@ -173,10 +183,12 @@ export class SqliteStore implements SessionStore, CredentialStore, ProjectStore 
       insertSession: db.prepare(
         `INSERT INTO sessions (session_id, appkey, user_id, project_id, asset_key, voice, protocol, driver_type,
            status, is_started, speak_status, error_code, error_message, close_type, stream_max_interval_ms,
-           timeout_sec, options, created_at, updated_at, started_at, closed_at, last_activity_at)
+           timeout_sec, options, created_at, updated_at, started_at, closed_at, last_activity_at, idle_timeout_ms,
+           channel_idle_ms)
          VALUES (@session_id, @appkey, @user_id, @project_id, @asset_key, @voice, @protocol, @driver_type,
            @status, @is_started, @speak_status, @error_code, @error_message, @close_type, @stream_max_interval_ms,
-           @timeout_sec, @options, @created_at, @updated_at, @started_at, @closed_at, @last_activity_at)`,
+           @timeout_sec, @options, @created_at, @updated_at, @started_at, @closed_at, @last_activity_at,
+           @idle_timeout_ms, @channel_idle_ms)`,
       ),
       getSession: db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE session_id = ?'),
       listLive: db.prepare<[string], SessionRow>(
@@ -207,7 +219,7 @@ export class SqliteStore implements SessionStore, CredentialStore, ProjectStore 
         `UPDATE sessions SET last_activity_at = max(last_activity_at, ?) WHERE session_id = ? AND ${LIVE}`,
       ),
       listIdle: db.prepare<[number], SessionRow>(
-        `SELECT * FROM sessions WHERE ${LIVE} AND last_activity_at < ?`,
+        `SELECT * FROM sessions WHERE ${LIVE} AND last_activity_at + idle_timeout_ms < ?`,
       ),
       listAllLive: db.prepare<[], SessionRow>(`SELECT * FROM sessions WHERE ${LIVE}`),
       countByStatus: db.prepare<[], { status: number; n: number }>(
@@ -310,6 +322,8 @@ export class SqliteStore implements SessionStore, CredentialStore, ProjectStore 
       started_at: r.startedAt,
       closed_at: r.closedAt,
       last_activity_at: r.lastActivityAt,
+      idle_timeout_ms: r.idleTimeoutMs,
+      channel_idle_ms: r.channelIdleMs,
     });
   }
 
@@ -358,8 +372,8 @@ export class SqliteStore implements SessionStore, CredentialStore, ProjectStore 
     this.stmt.touch.run(at, sessionId);
   }
 
-  listIdle(before: number): SessionRecord[] {
-    return this.stmt.listIdle.all(before).map(toSession);
+  listIdle(now: number): SessionRecord[] {
+    return this.stmt.listIdle.all(now).map(toSession);
   }
 
   listAllLive(): SessionRecord[] {

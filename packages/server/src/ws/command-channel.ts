@@ -23,8 +23,6 @@ export interface CommandChannelOptions {
   manager: SessionManager;
   drives: DriveRegistry;
   log: FastifyBaseLogger;
-  /** Channel closed after this long without an upstream frame (spec §3.7: 3 minutes). */
-  idleMs: number;
   /** WebSocket ping period; a peer that misses one pong is dropped. */
   pingIntervalMs?: number;
   /** Frames larger than this get an error event (the socket stays open up to the hard limit). */
@@ -113,7 +111,8 @@ export class CommandChannels {
     const unsubscribe = drive.onEvent((event) => this.send(ws, event));
 
     const bucket = new TokenBucket(this.opts.ratePerSecond ?? 50, this.opts.burst ?? 100);
-    let idleTimer = this.armIdle(ws);
+    const idleMs = session.channelIdleMs;
+    let idleTimer = this.armIdle(ws, idleMs);
     let alive = true;
     ws.on('pong', () => (alive = true));
     const ping = setInterval(() => {
@@ -128,7 +127,7 @@ export class CommandChannels {
 
     ws.on('message', (data, isBinary) => {
       clearTimeout(idleTimer);
-      idleTimer = this.armIdle(ws);
+      idleTimer = this.armIdle(ws, idleMs);
       this.opts.manager.touch(sessionId);
       if (!bucket.take()) {
         this.reject(
@@ -220,10 +219,10 @@ export class CommandChannels {
     );
   }
 
-  private armIdle(ws: WebSocket): NodeJS.Timeout {
+  private armIdle(ws: WebSocket, idleMs: number): NodeJS.Timeout {
     const timer = setTimeout(() => {
-      ws.close(CLOSE_CODES.IDLE, `no frame for ${Math.round(this.opts.idleMs / 1000)} s`);
-    }, this.opts.idleMs);
+      ws.close(CLOSE_CODES.IDLE, `no frame for ${Math.round(idleMs / 1000)} s`);
+    }, idleMs);
     timer.unref();
     return timer;
   }
