@@ -186,6 +186,16 @@ describe('DriveScheduler', () => {
     });
   });
 
+  it('reports an engine that fails before any audio with Error only: no TextStart, no TextOver', async () => {
+    const s = scheduler();
+    s.sendText('r1', { Text: 'explode now' });
+    await play(200);
+    expect(statuses('r1')).toEqual(['T1', 'WaitingTextStart', 'Error']);
+    s.sendText('r2', { Text: 'fine' });
+    await play(200);
+    expect(statuses('r2').at(-1)).toBe('TextOver');
+  });
+
   it('speaks a non-sentence stream sentence by sentence before it ends, in Seq order', async () => {
     const s = scheduler();
     s.sendStreamText('st', { Seq: 2, Text: 'there. How are' });

@@ -53,6 +53,8 @@ interface Active {
   receivedSamples: number;
   playedSamples: number;
   sourceDone: boolean;
+  /** The source threw; with nothing received the utterance ends without ever starting. */
+  sourceFailed: boolean;
   /** Clock ms at which utterance time 0 is played; undefined before start. */
   startClock: number | undefined;
   onAbort: () => void;
@@ -116,6 +118,11 @@ export class SessionPlayout implements ClockListener {
     const active = this.active;
     if (!active) return;
     if (active.startClock === undefined) {
+      if (active.sourceFailed && active.receivedSamples === 0) {
+        // Nothing will ever play (e.g. the TTS refused the job): no start, just the end.
+        this.finish(active, nowMs, false);
+        return;
+      }
       const bufferedMs = active.receivedSamples / SAMPLES_PER_MS;
       if (bufferedMs < active.utterance.prebufferMs && !active.sourceDone) return;
       if (active.receivedSamples === 0 && !active.sourceDone) return;
@@ -184,6 +191,7 @@ export class SessionPlayout implements ClockListener {
       receivedSamples: 0,
       playedSamples: 0,
       sourceDone: false,
+      sourceFailed: false,
       startClock: undefined,
       onAbort: () => this.interrupt(utterance.id),
     };
@@ -204,7 +212,10 @@ export class SessionPlayout implements ClockListener {
         this.append(active, segment);
       }
     } catch (error) {
-      if (this.active === active && !utterance.signal.aborted) this.opts.hooks.failed(utterance.id, error);
+      if (this.active === active && !utterance.signal.aborted) {
+        active.sourceFailed = true;
+        this.opts.hooks.failed(utterance.id, error);
+      }
     }
     if (this.active === active) active.sourceDone = true;
   }

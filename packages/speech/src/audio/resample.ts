@@ -25,24 +25,29 @@ export class Resampler {
   push(input: Int16Array): Int16Array {
     if (this.fromRate === this.toRate) return input.slice();
     const source = this.smoothing > 1 ? this.smooth(input) : input;
-    // Virtual input: [previous, ...source]; index 0 is `previous` when there is one.
+    // Virtual input: [previous, ...source]; index 0 is `previous` when there is one. This runs on the event loop
+    // for every TTS chunk, so it writes straight into a typed array with no per-sample closure or allocation.
     const offset = this.previous === undefined ? 0 : 1;
     const length = source.length + offset;
-    const at = (i: number): number => (i < offset ? (this.previous ?? 0) : (source[i - offset] ?? 0));
-    const out: number[] = [];
+    const previous = this.previous ?? 0;
+    const out = new Int16Array(Math.max(0, Math.ceil((length - 1 - this.position) / this.step) + 1));
+    let count = 0;
     let pos = this.position;
     while (pos + 1 < length) {
       const i = Math.floor(pos);
       const frac = pos - i;
-      out.push(at(i) * (1 - frac) + at(i + 1) * frac);
+      const a = i < offset ? previous : (source[i - offset] ?? 0);
+      const b = i + 1 < offset ? previous : (source[i + 1 - offset] ?? 0);
+      const v = Math.round(a * (1 - frac) + b * frac);
+      out[count++] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
       pos += this.step;
     }
     if (length > 0) {
       // Keep the last sample as the next chunk's index 0.
       this.position = pos - (length - 1);
-      this.previous = at(length - 1);
+      this.previous = length - 1 < offset ? previous : (source[length - 1 - offset] ?? 0);
     }
-    return Int16Array.from(out, (v) => Math.max(-32768, Math.min(32767, Math.round(v))));
+    return out.subarray(0, count);
   }
 
   private smooth(input: Int16Array): Int16Array {
