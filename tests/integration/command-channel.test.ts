@@ -306,6 +306,21 @@ describe('command channel with real speech', () => {
       'WaitingAudioOver',
       'AudioOver',
     ]);
+    // Bad audio on an audio session: odd byte count, not Base64, and more for the finished ReqId.
+    const odd = channel.send(sessionId, 'SEND_AUDIO', { Audio: 'AAAA', Seq: 1 });
+    const notBase64 = channel.send(sessionId, 'SEND_AUDIO', { Audio: 'AA*A', Seq: 1 });
+    channel.send(sessionId, 'SEND_AUDIO', { Audio: tone.toString('base64'), Seq: 5 }, audioReq);
+    await channel.waitFor((f) => f.Payload.ReqId === audioReq && f.Payload.Type === 9);
+    const errorOf = (reqId: string) => channel.of(reqId).find((f) => f.Payload.Type === 9)?.Payload;
+    expect(errorOf(odd)).toMatchObject({ ErrorCode: 100001, ErrorMessage: expect.stringMatching(/3 bytes/) });
+    expect(errorOf(notBase64)).toMatchObject({
+      ErrorCode: 100001,
+      ErrorMessage: expect.stringMatching(/Base64 at character 2/),
+    });
+    expect(errorOf(audioReq)).toMatchObject({
+      ErrorCode: 110015,
+      ErrorMessage: expect.stringMatching(/already finished/),
+    });
     channel.close();
   });
 
