@@ -1,5 +1,4 @@
 import type { ZodType } from 'zod';
-import type { SessionManager } from '@dhuman/core';
 import {
   describeIssue,
   ERRORS,
@@ -19,7 +18,6 @@ import type { SessionDrive } from './session-drive.js';
  */
 export function runCommand(
   drive: SessionDrive,
-  manager: SessionManager,
   payload: DriveCommand['Payload'],
   allowed: ReadonlySet<string> = ALL_COMMANDS,
 ): void {
@@ -32,7 +30,6 @@ export function runCommand(
     );
   }
   const data = payload.Data ?? {};
-  manager.touch(drive.sessionId);
   switch (command) {
     case 'SEND_TEXT':
       drive.scheduler.sendText(reqId, parse(sendTextDataSchema, data));

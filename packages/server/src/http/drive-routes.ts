@@ -48,6 +48,8 @@ export function registerDriveRoutes(app: FastifyInstance, options: DriveRoutesOp
     }
     if (!session.isStarted) throw new IvhError(ERRORS.SESSION_NOT_STARTED, 'call startsession first');
     const drive = drives.forSession(session);
+    // Keeps the session from the idle close; the channel does the same for every frame it receives.
+    manager.touch(session.sessionId);
     let immediate: IvhError | undefined;
     const stop = drive.onEvent((event) => {
       if (
@@ -63,7 +65,7 @@ export function registerDriveRoutes(app: FastifyInstance, options: DriveRoutesOp
       }
     });
     try {
-      runCommand(drive, manager, payload, HTTP_COMMANDS);
+      runCommand(drive, payload, HTTP_COMMANDS);
     } finally {
       stop();
     }

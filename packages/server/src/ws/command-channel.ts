@@ -184,7 +184,7 @@ export class CommandChannels {
       return;
     }
     try {
-      runCommand(drive, this.opts.manager, payload);
+      runCommand(drive, payload);
     } catch (error) {
       const ivh = error instanceof IvhError ? error : new IvhError(ERRORS.DRIVE_FAILED, String(error));
       if (!(error instanceof IvhError)) this.opts.log.error({ err: error }, 'drive command failed');
