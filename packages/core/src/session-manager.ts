@@ -260,46 +260,70 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
   private prepare(record: SessionRecord): void {
     const controller = new AbortController();
     this.preparing.set(record.sessionId, controller);
-    const timeout = setTimeout(() => controller.abort(), this.opts.prepareTimeoutMs);
-    const run = async (): Promise<void> => {
-      for (const step of this.opts.steps) {
-        if (controller.signal.aborted) break;
-        await step.prepare(record, controller.signal);
-      }
-      if (controller.signal.aborted) {
-        throw new IvhError(
-          ERRORS.STREAM_CREATE_TIMEOUT,
-          `preparation took longer than ${this.opts.prepareTimeoutMs} ms`,
-        );
-      }
-    };
-    run()
-      .then(() => {
-        if (
-          this.opts.sessions.updateStatus(
-            record.sessionId,
-            SESSION_STATUS.PREPARING,
-            SESSION_STATUS.READY,
-            this.now(),
-          )
-        ) {
-          const ready = this.opts.sessions.getSession(record.sessionId);
-          if (ready) this.emit('ready', ready);
-        }
-      })
-      .catch((error: unknown) => {
-        const ivh =
-          error instanceof IvhError ? error : new IvhError(ERRORS.AVATAR_LOAD_FAILED, String(error));
-        if (!(error instanceof IvhError)) this.emit('error', error, record.sessionId);
-        if (this.opts.sessions.markFailed(record.sessionId, ivh.code, ivh.message, this.now())) {
-          const failed = this.opts.sessions.getSession(record.sessionId);
-          if (failed) this.emit('ended', failed);
-        }
-      })
+    const limit = this.opts.prepareTimeoutMs;
+    const timeout = setTimeout(
+      () =>
+        controller.abort(
+          new IvhError(ERRORS.STREAM_CREATE_TIMEOUT, `preparation took longer than ${limit} ms`),
+        ),
+      limit,
+    );
+    void this.runSteps(record, controller.signal)
+      .then(
+        () => this.settlePreparation(record, undefined),
+        (error: unknown) => this.settlePreparation(record, error),
+      )
       .finally(() => {
         clearTimeout(timeout);
         this.preparing.delete(record.sessionId);
       });
+  }
+
+  /**
+   * Each step runs against the abort signal, so a step that ignores it (an engine warm-up) cannot hold the
+   * session in PREPARING past the timeout, a close, or a takeover.
+   */
+  private async runSteps(record: SessionRecord, signal: AbortSignal): Promise<void> {
+    const stopped = new Promise<never>((_resolve, reject) => {
+      signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+    });
+    stopped.catch(() => undefined); // only ever observed through the race below
+    for (const step of this.opts.steps) {
+      signal.throwIfAborted();
+      await Promise.race([step.prepare(record, signal), stopped]);
+    }
+  }
+
+  private settlePreparation(record: SessionRecord, error: unknown): void {
+    // After shutdown the store may already be closed; the restart recovery reports these sessions.
+    if (this.closed) return;
+    const { sessions } = this.opts;
+    try {
+      if (error === undefined) {
+        if (
+          sessions.updateStatus(record.sessionId, SESSION_STATUS.PREPARING, SESSION_STATUS.READY, this.now())
+        ) {
+          const ready = sessions.getSession(record.sessionId);
+          if (ready) this.emit('ready', ready);
+        }
+        return;
+      }
+      const ivh =
+        error instanceof IvhError
+          ? error
+          : new IvhError(
+              ERRORS.AVATAR_LOAD_FAILED,
+              error instanceof Error ? error.message : 'preparation failed',
+            );
+      // A session closed or taken over while preparing is no longer PREPARING, so nothing changes for it.
+      if (sessions.markFailed(record.sessionId, ivh.code, ivh.message, this.now())) {
+        if (!(error instanceof IvhError)) this.emit('error', error, record.sessionId);
+        const failed = sessions.getSession(record.sessionId);
+        if (failed) this.emit('ended', failed);
+      }
+    } catch (storeError) {
+      this.emit('error', storeError, record.sessionId);
+    }
   }
 
   /** The session if `appkey` owns it; 110018 for unknown ids and other appkeys' sessions alike. */

@@ -95,6 +95,29 @@ describe('SessionManager', () => {
     expect(m.get('a', s.sessionId)).toMatchObject({ status: SESSION_STATUS.FAILED, errorCode: -111004 });
   });
 
+  it('fails on the timeout even when a step ignores the abort signal', async () => {
+    const m = manager([{ label: 'deaf', prepare: () => new Promise<void>(() => undefined) }], {
+      prepareTimeoutMs: 20,
+    });
+    const s = m.createFromProject('a', request('u'));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(m.get('a', s.sessionId)).toMatchObject({ status: SESSION_STATUS.FAILED, errorCode: -111004 });
+  });
+
+  it('leaves the store alone when preparation ends after shutdown', async () => {
+    let release: () => void = () => undefined;
+    const m = manager([{ label: 'gate', prepare: () => new Promise<void>((r) => (release = r)) }]);
+    const errors: unknown[] = [];
+    m.on('error', (e) => errors.push(e));
+    m.createFromProject('a', request('u'));
+    m.shutdown();
+    store.close();
+    release();
+    await settle();
+    expect(errors).toEqual([]);
+    store = new SqliteStore(':memory:'); // for afterEach
+  });
+
   it('reports an unexpected step failure as -111003 and an error event', async () => {
     const errors: unknown[] = [];
     const m = manager([{ label: 'bug', prepare: () => Promise.reject(new TypeError('boom')) }]);
