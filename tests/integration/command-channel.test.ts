@@ -7,6 +7,7 @@ import { RawChannel, startedSession } from './channel-client.js';
 interface TapFrame {
   kind: string;
   utteranceId: string;
+  reqId?: string;
   pts: number;
   pcm?: string;
   event?: { viseme: string; timeMs: number };
@@ -82,6 +83,9 @@ describe('command channel with real speech', () => {
 
     await waitFor(() => Promise.resolve(tap.frames.find((f) => f.kind === 'utterance-end')));
     const utteranceId = tap.frames.find((f) => f.kind === 'utterance-start')?.utteranceId ?? '';
+    // The utterance frames name the drive, so outputs can tell drives apart.
+    expect(tap.frames.find((f) => f.kind === 'utterance-start')?.reqId).toBe(reqId);
+    expect(tap.frames.find((f) => f.kind === 'utterance-end')?.reqId).toBe(reqId);
     const played = audioMs(tap.frames, utteranceId);
     expect(played).toBeGreaterThan(1000);
     expect(played).toBeLessThan(5000);

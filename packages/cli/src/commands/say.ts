@@ -26,8 +26,6 @@ const TAP_SAMPLE_RATE = 24_000;
  * the TextOver of an utterance stopped by Ctrl-C.
  */
 const GRACE_MS = 2000;
-/** The tap's utterance-start and the channel's TextStart are sent in the same server tick, on two sockets. */
-const START_MATCH_MS = 1000;
 
 /** A word for each speak status, after its name and time. */
 const STATUS_NOTES: Partial<Record<string, string>> = {
@@ -109,9 +107,9 @@ async function say(text: string, flags: SayFlags, signal: AbortSignal): Promise<
     };
     signal.addEventListener('abort', stop, { once: true });
     try {
-      const { result, startedAt } = await speak(channel, text, flags.stream === true, signal);
+      const result = await speak(channel, text, flags.stream === true, signal);
       if (tap && flags.out !== undefined) {
-        const pcm = startedAt === undefined ? new Int16Array(0) : await tap.audioNear(startedAt);
+        const pcm = await tap.audioOf(result.reqId);
         await writeFile(flags.out, wavFile(pcm, TAP_SAMPLE_RATE));
         const seconds = (pcm.length / TAP_SAMPLE_RATE).toFixed(2);
         process.stdout.write(`wrote ${flags.out}: ${seconds} s of ${TAP_SAMPLE_RATE} Hz mono audio\n`);
@@ -144,16 +142,14 @@ async function speak(
   text: string,
   stream: boolean,
   signal: AbortSignal,
-): Promise<{ result: SayResult; startedAt: number | undefined }> {
+): Promise<SayResult> {
   const reqId = newReqId();
   const sentAt = performance.now();
-  let startedAt: number | undefined;
   // On connect the server re-sends the status of the session's last drives: only this one's is printed.
   const off = channel.on('status', (event: DriveEventPayload) => {
     if (event.ReqId !== reqId || event.SpeakStatus === undefined) return;
     const now = performance.now();
     const status = event.SpeakStatus;
-    if (status === SPEAK_STATUS.TEXT_START || status === SPEAK_STATUS.AUDIO_START) startedAt ??= now;
     const note = STATUS_NOTES[status];
     const line = `${status.padEnd(17)} +${Math.round(now - sentAt)} ms${note ? ` ${note}` : ''}`;
     process.stdout.write(`${line}\n`);
@@ -161,8 +157,7 @@ async function speak(
   try {
     const drive = stream ? channel.streamText(fragments(text), { reqId }) : channel.say(text, { reqId });
     // After Ctrl-C the stop takes effect within a moment; should TextOver still not come, give up waiting.
-    const result = await abortable(drive, signal, GRACE_MS);
-    return { result, startedAt };
+    return await abortable(drive, signal, GRACE_MS);
   } finally {
     off();
   }
@@ -202,12 +197,13 @@ function whenOpen(channel: CommandChannel): Promise<void> {
 interface TapFrame {
   kind?: unknown;
   utteranceId?: unknown;
+  reqId?: unknown;
   pcm?: unknown;
 }
 
 interface TappedUtterance {
-  /** performance.now() when its utterance-start frame arrived. */
-  startedAt: number | undefined;
+  /** The drive's ReqId, from its utterance-start frame. */
+  reqId: string | undefined;
   chunks: Buffer[];
   ended: boolean;
 }
@@ -247,12 +243,9 @@ class AudioTap {
     return tap;
   }
 
-  /**
-   * The audio of the utterance whose start arrived closest to `at` (when its TextStart arrived), once the tap
-   * has seen it end; what arrived so far if it does not end in time.
-   */
-  async audioNear(at: number): Promise<Int16Array> {
-    const id = await this.#until(() => this.#closestStart(at));
+  /** The audio of the drive `reqId` once the tap has seen it end; what arrived so far if it does not end in time. */
+  async audioOf(reqId: string): Promise<Int16Array> {
+    const id = await this.#until(() => this.#utteranceOf(reqId));
     if (id === undefined) return new Int16Array(0);
     await this.#until(() => (this.#utterances.get(id)?.ended ? true : undefined));
     return pcm16(Buffer.concat(this.#utterances.get(id)?.chunks ?? []));
@@ -262,14 +255,9 @@ class AudioTap {
     this.#ws.close();
   }
 
-  #closestStart(at: number): string | undefined {
-    let best: { id: string; distance: number } | undefined;
-    for (const [id, utterance] of this.#utterances) {
-      if (utterance.startedAt === undefined) continue;
-      const distance = Math.abs(utterance.startedAt - at);
-      if (distance <= START_MATCH_MS && (!best || distance < best.distance)) best = { id, distance };
-    }
-    return best?.id;
+  #utteranceOf(reqId: string): string | undefined {
+    for (const [id, utterance] of this.#utterances) if (utterance.reqId === reqId) return id;
+    return undefined;
   }
 
   /** Resolves with `check()`'s first defined value, or undefined after GRACE_MS. */
@@ -301,10 +289,11 @@ class AudioTap {
     if (typeof frame.utteranceId !== 'string') return;
     let utterance = this.#utterances.get(frame.utteranceId);
     if (!utterance) {
-      utterance = { startedAt: undefined, chunks: [], ended: false };
+      utterance = { reqId: undefined, chunks: [], ended: false };
       this.#utterances.set(frame.utteranceId, utterance);
     }
-    if (frame.kind === 'utterance-start') utterance.startedAt = performance.now();
+    if (frame.kind === 'utterance-start')
+      utterance.reqId = typeof frame.reqId === 'string' ? frame.reqId : undefined;
     else if (frame.kind === 'utterance-end') utterance.ended = true;
     else if (frame.kind === 'audio' && typeof frame.pcm === 'string')
       utterance.chunks.push(Buffer.from(frame.pcm, 'base64'));

@@ -275,7 +275,13 @@ export class DriveScheduler {
       job,
       job.kind === 'audio' ? SPEAK_STATUS.WAITING_AUDIO_START : SPEAK_STATUS.WAITING_TEXT_START,
     );
-    this.playout.enqueue({ id: job.utteranceId, signal: job.controller.signal, segments, prebufferMs });
+    this.playout.enqueue({
+      id: job.utteranceId,
+      reqId: job.reqId,
+      signal: job.controller.signal,
+      segments,
+      prebufferMs,
+    });
   }
 
   private stopAll(force: boolean, except?: Job): void {

@@ -13,7 +13,7 @@ export type MediaFrame =
   | { kind: 'blendshape'; utteranceId: string; pts: number; frame: BlendshapeFrame }
   | { kind: 'word'; utteranceId: string; pts: number; word: WordTiming }
   | { kind: 'action'; utteranceId: string; pts: number; action: ActionMark }
-  | { kind: 'utterance-start'; utteranceId: string; pts: number }
-  | { kind: 'utterance-end'; utteranceId: string; pts: number; interrupted: boolean };
+  | { kind: 'utterance-start'; utteranceId: string; pts: number; reqId?: string }
+  | { kind: 'utterance-end'; utteranceId: string; pts: number; interrupted: boolean; reqId?: string };
 
 export type MediaFrameKind = MediaFrame['kind'];

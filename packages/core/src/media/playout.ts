@@ -25,6 +25,8 @@ export interface PlaySegment extends SpeechSegment {
  */
 export interface PlayableUtterance {
   id: string;
+  /** The drive command's ReqId, repeated on the utterance-start/end frames so outputs can tell drives apart. */
+  reqId?: string;
   signal: AbortSignal;
   segments: AsyncIterable<PlaySegment>;
   /** Audio to hold before the first sample plays: 0 for TTS, a jitter allowance for uplink audio. */
@@ -136,6 +138,7 @@ export class SessionPlayout implements ClockListener {
         kind: 'utterance-start',
         utteranceId: active.utterance.id,
         pts: this.pts(active.startClock),
+        ...(active.utterance.reqId !== undefined && { reqId: active.utterance.reqId }),
       });
     }
     const elapsedMs = nowMs - active.startClock;
@@ -284,7 +287,13 @@ export class SessionPlayout implements ClockListener {
     active.fifo.clear();
     active.timed.length = 0;
     const pts = this.pts(endClock);
-    this.opts.publish({ kind: 'utterance-end', utteranceId: active.utterance.id, pts, interrupted });
+    this.opts.publish({
+      kind: 'utterance-end',
+      utteranceId: active.utterance.id,
+      pts,
+      interrupted,
+      ...(active.utterance.reqId !== undefined && { reqId: active.utterance.reqId }),
+    });
     this.opts.hooks.ended(active.utterance.id, pts, interrupted);
     this.nextStartClock = interrupted ? undefined : endClock;
     this.activateNext();
