@@ -15,6 +15,7 @@ import { DriveRegistry } from './drive/drive-registry.js';
 import { VoiceStep } from './drive/voice-step.js';
 import { CommandChannels } from './ws/command-channel.js';
 import { MEDIA_TAP_PREFIX, MediaTaps } from './ws/media-tap.js';
+import { DriverEngine } from './ws/driver-engine.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -106,6 +107,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     upgrades.register(DRIVE_PATHS.commandChannel, channels.handleUpgrade);
     const taps = new MediaTaps(manager, drives);
     upgrades.registerPrefix(MEDIA_TAP_PREFIX, taps.handleUpgrade);
+    const engine = new DriverEngine({ manager, tts: speechEngine.tts, log: app.log });
+    upgrades.register(DRIVE_PATHS.driverEngine, engine.handleUpgrade);
 
     await app.listen({ host: config.host, port: config.port });
     manager.startIdleSweep();
@@ -125,6 +128,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         manager.shutdown();
         channels.close();
         taps.close();
+        engine.close();
         drives.close();
         clock.close();
         await app.close();
