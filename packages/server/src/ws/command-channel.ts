@@ -18,6 +18,7 @@ import { runCommand } from '../drive/run-command.js';
 import type { SessionDrive } from '../drive/session-drive.js';
 import { TokenBucket } from './token-bucket.js';
 import { refuseUpgradeWith } from './upgrade-router.js';
+import { rawToString, reqIdOf } from './frame-text.js';
 
 export interface CommandChannelOptions {
   manager: SessionManager;
@@ -233,19 +234,6 @@ export class CommandChannels {
     this.open.clear();
     this.wss.close();
   }
-}
-
-function rawToString(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data as ArrayBuffer).toString('utf8');
-}
-
-function reqIdOf(json: unknown): string {
-  if (typeof json !== 'object' || json === null) return '';
-  const payload = (json as { Payload?: unknown }).Payload;
-  if (typeof payload !== 'object' || payload === null) return '';
-  const reqId = (payload as { ReqId?: unknown }).ReqId;
-  return typeof reqId === 'string' && reqId.length <= 128 ? reqId : '';
 }
 
 /** WebSocket close reasons are limited to 123 bytes. */

@@ -23,6 +23,7 @@ import {
 import { stripMarkdown } from '../driver-engine/markdown.js';
 import { CLOSE_CODES } from './command-channel.js';
 import { TokenBucket } from './token-bucket.js';
+import { rawToString, reqIdOf } from './frame-text.js';
 
 export interface DriverEngineOptions {
   manager: SessionManager;
@@ -463,17 +464,4 @@ function plainPlan(text: string): SpeechPlan {
 
 function invalid(detail: string): IvhError {
   return new IvhError(ERRORS.INVALID_PARAMETER, detail);
-}
-
-function rawToString(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data as ArrayBuffer).toString('utf8');
-}
-
-function reqIdOf(json: unknown): string {
-  if (typeof json !== 'object' || json === null) return '';
-  const payload = (json as { Payload?: unknown }).Payload;
-  if (typeof payload !== 'object' || payload === null) return '';
-  const reqId = (payload as { ReqId?: unknown }).ReqId;
-  return typeof reqId === 'string' && reqId.length <= 128 ? reqId : '';
 }
