@@ -20,4 +20,6 @@ export const systemPackages = [
   { command: 'python3', pkg: 'python3', for: 'build', why: 'node-gyp compiles better-sqlite3 from source' },
   { command: 'make', pkg: 'make', for: 'build', why: 'node-gyp compiles better-sqlite3 from source' },
   { command: 'g++', pkg: 'g++', for: 'build', why: 'node-gyp compiles better-sqlite3 from source' },
+  // Browser tests (tests/e2e) drive Debian's Chromium through playwright-core, which downloads no browser.
+  { command: 'chromium', pkg: 'chromium', for: 'test', why: 'the browser tests in tests/e2e run in Chromium' },
 ];

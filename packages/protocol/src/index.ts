@@ -6,3 +6,4 @@ export * from './session-api.js';
 export * from './validation.js';
 export * from './errors-doc.js';
 export * from './drive-api.js';
+export * from './blendshapes.js';

@@ -1,31 +1,8 @@
 import type { WordTiming } from './types.js';
 import type { VisemeEvent } from './visemes.js';
 
-/**
- * The face channels dhuman drives, named after Apple ARKit blendshapes (mouth only: blinking and idle motion
- * belong to the renderer). A frame's `weights[i]` (0..1) is the channel `BLENDSHAPE_NAMES[i]`.
- */
-export const BLENDSHAPE_NAMES = [
-  'jawOpen',
-  'mouthClose',
-  'mouthFunnel',
-  'mouthPucker',
-  'mouthSmileLeft',
-  'mouthSmileRight',
-  'mouthStretchLeft',
-  'mouthStretchRight',
-  'mouthRollLower',
-  'mouthRollUpper',
-  'mouthPressLeft',
-  'mouthPressRight',
-  'mouthLowerDownLeft',
-  'mouthLowerDownRight',
-  'mouthUpperUpLeft',
-  'mouthUpperUpRight',
-  'tongueOut',
-] as const;
-
-export type BlendshapeName = (typeof BLENDSHAPE_NAMES)[number];
+// The channel list is a wire fact (ThFeat order), so it lives in the protocol package.
+export { BLENDSHAPE_NAMES, type BlendshapeName } from '@dhuman/protocol';
 
 /** Face pose at `timeMs` (a multiple of BLENDSHAPE_FRAME_MS from the utterance start). */
 export interface BlendshapeFrame {

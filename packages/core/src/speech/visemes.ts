@@ -30,5 +30,4 @@ export interface VisemeEvent {
   weight: number;
 }
 
-/** Frames of face blendshapes are 40 ms apart (25 fps), as the vendor's client-render channel uses. */
-export const BLENDSHAPE_FRAME_MS = 40;
+export { BLENDSHAPE_FRAME_MS } from '@dhuman/protocol';
