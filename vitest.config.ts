@@ -2,7 +2,10 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const src = (path: string) => fileURLToPath(new URL(`./packages/${path}`, import.meta.url));
-const pkg = (name: string) => ({ find: new RegExp(`^@dhuman/${name}$`), replacement: src(`${name}/src/index.ts`) });
+const pkg = (name: string) => ({
+  find: new RegExp(`^@dhuman/${name}$`),
+  replacement: src(`${name}/src/index.ts`),
+});
 
 export default defineConfig({
   resolve: {

@@ -21,5 +21,10 @@ export const systemPackages = [
   { command: 'make', pkg: 'make', for: 'build', why: 'node-gyp compiles better-sqlite3 from source' },
   { command: 'g++', pkg: 'g++', for: 'build', why: 'node-gyp compiles better-sqlite3 from source' },
   // Browser tests (tests/e2e) drive Debian's Chromium through playwright-core, which downloads no browser.
-  { command: 'chromium', pkg: 'chromium', for: 'test', why: 'the browser tests in tests/e2e run in Chromium' },
+  {
+    command: 'chromium',
+    pkg: 'chromium',
+    for: 'test',
+    why: 'the browser tests in tests/e2e run in Chromium',
+  },
 ];

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { IvhError } from '@dhuman/protocol';
 import { ConfigError } from '@dhuman/server';
+import { registerAvatar } from './commands/avatar.js';
 import { registerCredential } from './commands/credential.js';
 import { registerDocs } from './commands/docs.js';
 import { registerProject } from './commands/project.js';
@@ -22,6 +23,7 @@ registerSession(program);
 registerSay(program);
 registerCredential(program);
 registerProject(program);
+registerAvatar(program);
 registerDocs(program);
 
 /** One line on stderr for expected failures; a stack only for what is a bug. */

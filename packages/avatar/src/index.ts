@@ -1,0 +1,5 @@
+export * from './format.js';
+export * from './canvas.js';
+export * from './renderer.js';
+export type { IdlePose } from './motion.js';
+export { idlePose, blinkAmount } from './motion.js';
