@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { signedQuery } from '@dhuman/protocol';
+import { SESSION_PATHS, signedQuery } from '@dhuman/protocol';
 import { loadConfig, startServer, type RunningServer, type ServerConfig } from '@dhuman/server';
 
 export const APPKEY = 'testappkey0000000000000000000001';
@@ -103,4 +103,37 @@ export async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs = 5
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+export type DhumanMethod = 'GET' | 'PUT' | 'DELETE';
+
+/** A signed call to one of dhuman's own routes under /dhuman/; the body, when given, is `{Header:{}, Payload}`. */
+export async function callDhuman(
+  base: string,
+  method: DhumanMethod,
+  path: string,
+  payload?: Record<string, unknown>,
+  options: CallOptions = {},
+): Promise<Envelope> {
+  const url = await signedUrl(base, path, options);
+  const res = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', ...options.headers },
+    ...(payload !== undefined && { body: JSON.stringify({ Header: {}, Payload: payload }) }),
+  });
+  if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+  return (await res.json()) as Envelope;
+}
+
+/** Polls statsession until the session leaves PREPARING; returns the final stat payload. */
+export async function settledStat(
+  base: string,
+  sessionId: string,
+  options: CallOptions = {},
+  timeoutMs = 15_000,
+): Promise<Record<string, unknown>> {
+  return waitFor(async () => {
+    const stat = await call(base, SESSION_PATHS.statsession, { SessionId: sessionId }, options);
+    return stat.Payload.SessionStatus === 3 ? undefined : stat.Payload;
+  }, timeoutMs);
 }

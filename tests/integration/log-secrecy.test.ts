@@ -91,7 +91,7 @@ function parseJson(line: string): Record<string, unknown> | undefined {
 /** The human start-up banner: the only stdout lines that are not JSON log records. */
 const BANNER_LINE = [
   /^dhuman \S+ listening on \S+$/,
-  /^ {2}(data dir|appkey|accesstoken|health) {2,}\S/,
+  /^ {2}(demo page|data dir|appkey|accesstoken|health) {2,}\S/,
   /^Create a demo session /,
   /^ {2}curl -s -X POST '/,
 ];

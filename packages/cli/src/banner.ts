@@ -7,8 +7,9 @@ export function shellQuote(value: string): string {
 }
 
 /**
- * The start-up banner: where the server listens, the credential, and a signed curl line that creates a demo
- * session when pasted. The accesstoken is shown only on the start that created it; it is never logged.
+ * The start-up banner: where the server listens, the demo page, the credential, and a signed curl line that
+ * creates a demo session when pasted. The accesstoken is shown only on the start that created it; it is never
+ * logged.
  */
 export async function startBanner(server: RunningServer, version: string): Promise<string> {
   const { credential, created } = server.credential;
@@ -32,6 +33,7 @@ export async function startBanner(server: RunningServer, version: string): Promi
   return [
     '',
     `dhuman ${version} listening on ${server.url}`,
+    `  demo page    ${server.url}/`,
     `  data dir     ${server.config.dataDir}`,
     `  appkey       ${credential.appkey}`,
     `  accesstoken  ${token}`,

@@ -31,7 +31,7 @@ export interface Project {
 export interface AvatarAsset {
   assetKey: string;
   name: string;
-  /** Which renderer model draws it. */
+  /** The key of the avatar that draws it (a built-in, data-dir or uploaded avatar). */
   model: string;
   /** Voice used when neither the project nor SpeechParam names one. */
   defaultVoice: string;
@@ -81,4 +81,30 @@ export interface SessionOptions {
   backgrounds?: Record<string, unknown>[];
   foregrounds?: Record<string, unknown>[];
   anchorParam?: Record<string, unknown>;
+}
+
+/**
+ * An avatar manifest an appkey uploaded (`PUT /dhuman/avatars/<key>`). Only that appkey sees or uses it. The
+ * manifest is kept as the JSON text that passed validation; readers validate it again, so a stricter format
+ * in a later version cannot hand them something it no longer accepts.
+ */
+export interface UploadedAvatar {
+  appkey: string;
+  avatarKey: string;
+  manifestJson: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/**
+ * A short-lived credential that signs like any other but acts for another appkey: whatever it creates belongs
+ * to `actsFor`. The server issues them to the local demo page (`POST /dhuman/dev/token`).
+ */
+export interface TemporaryCredential {
+  appkey: string;
+  accesstoken: string;
+  actsFor: string;
+  createdAt: number;
+  /** Unix ms; from then on it is refused and may be purged. */
+  expiresAt: number;
 }

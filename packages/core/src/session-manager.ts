@@ -12,12 +12,14 @@ import { newSessionId } from './ids.js';
 import type { Project, SessionOptions, SessionRecord } from './model.js';
 import type { PreparationStep } from './session-preparer.js';
 import { assertTransition, isLive } from './session-state.js';
-import type { CredentialStore, ProjectStore, SessionFilter, SessionStore } from './stores.js';
+import type { AssetCatalog, CredentialStore, ProjectStore, SessionFilter, SessionStore } from './stores.js';
 
 export interface SessionManagerOptions {
   sessions: SessionStore;
   projects: ProjectStore;
   credentials: CredentialStore;
+  /** Resolves `AssetVirtualmanKey` as the calling appkey sees it. */
+  assets: AssetCatalog;
   steps: readonly PreparationStep[];
   /** Live sessions an appkey may hold unless its credential says otherwise. */
   defaultMaxSessions: number;
@@ -63,6 +65,11 @@ function sessionOptions(create: CreateRequest): SessionOptions {
   if (asset?.Foregrounds) options.foregrounds = asset.Foregrounds;
   if (asset?.AnchorParam) options.anchorParam = asset.AnchorParam;
   return options;
+}
+
+/** Whether `appkey` may use the project: shared ones (no owner) and its own. */
+export function projectVisibleTo(project: Project, appkey: string): boolean {
+  return project.appkey === null || project.appkey === appkey;
 }
 
 /**
@@ -210,7 +217,6 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     sessionIdleSec: number | null;
     channelIdleSec: number | null;
   } {
-    const { projects } = this.opts;
     if (create.kind === 'project') {
       const project = this.visibleProject(appkey, create.request.VirtualmanProjectId);
       return {
@@ -222,7 +228,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
       };
     }
     const key = create.request.AssetVirtualmanKey;
-    const asset = projects.getAsset(key);
+    const asset = this.opts.assets.findAsset(appkey, key);
     if (!asset) {
       throw new IvhError(ERRORS.INVALID_PARAMETER, `Payload.AssetVirtualmanKey "${key}" does not exist`);
     }
@@ -236,7 +242,7 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
   /** A project the appkey may use: shared ones and its own. Others look like they do not exist. */
   visibleProject(appkey: string, projectId: string, field = 'VirtualmanProjectId'): Project {
     const project = this.opts.projects.getProject(projectId);
-    if (!project || (project.appkey !== null && project.appkey !== appkey)) {
+    if (!project || !projectVisibleTo(project, appkey)) {
       throw new IvhError(
         ERRORS.INVALID_PARAMETER,
         `Payload.${field} "${projectId.slice(0, 128)}" is not a project of this appkey (see \`dhuman project list\`)`,

@@ -1,5 +1,12 @@
 import type { CloseType, SessionStatus } from '@dhuman/protocol';
-import type { AvatarAsset, Credential, Project, SessionRecord } from './model.js';
+import type {
+  AvatarAsset,
+  Credential,
+  Project,
+  SessionRecord,
+  TemporaryCredential,
+  UploadedAvatar,
+} from './model.js';
 
 /**
  * Storage contracts. The single-node implementation is SQLite; a Redis one slots in for scale-out, so nothing
@@ -12,6 +19,35 @@ export interface CredentialStore {
   putCredential(credential: Credential): void;
   listCredentials(): Credential[];
   revokeCredential(appkey: string, at: number): boolean;
+}
+
+/** Short-lived credentials acting for another appkey; another node must verify them too, so they are stored. */
+export interface TemporaryCredentialStore {
+  getTemporaryCredential(appkey: string): TemporaryCredential | undefined;
+  putTemporaryCredential(credential: TemporaryCredential): void;
+  /** Deletes every credential expired at `now`; returns how many. */
+  purgeExpiredTemporaryCredentials(now: number): number;
+}
+
+/** Avatars uploaded by appkeys, each visible to its appkey only. */
+export interface UploadedAvatarStore {
+  getUploadedAvatar(appkey: string, avatarKey: string): UploadedAvatar | undefined;
+  /** Inserts, or replaces the appkey's avatar with the same key (keeping its `createdAt`). */
+  putUploadedAvatar(avatar: UploadedAvatar): void;
+  listUploadedAvatars(appkey: string): UploadedAvatar[];
+  countUploadedAvatars(appkey: string): number;
+  deleteUploadedAvatar(appkey: string, avatarKey: string): boolean;
+}
+
+/**
+ * Asset keys as one appkey sees them: the stored asset rows, plus the avatars the server knows (built-in and
+ * data-dir ones for everybody, uploaded ones for their appkey), which are usable as assets under their own key.
+ */
+export interface AssetCatalog {
+  /** The asset, or undefined when `appkey` has none by that key (another appkey's upload looks the same). */
+  findAsset(appkey: string, assetKey: string): AvatarAsset | undefined;
+  /** Whether the avatar an asset draws (its `model`) can be loaded for `appkey`. */
+  hasAvatar(appkey: string, avatarKey: string): boolean;
 }
 
 export interface ProjectStore {

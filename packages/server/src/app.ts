@@ -1,12 +1,19 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { SessionManager, SessionRecord } from '@dhuman/core';
+import type { ProjectStore, SessionManager, SessionRecord } from '@dhuman/core';
 import { CONFIG_PATHS, DRIVE_PATHS, SESSION_PATHS } from '@dhuman/protocol';
+import type { ServerAssetCatalog } from './avatars/asset-catalog.js';
+import type { AvatarRegistry } from './avatars/avatar-registry.js';
+import type { DevTokens } from './auth/dev-tokens.js';
 import type { DriveRegistry } from './drive/drive-registry.js';
 import { registerDriveRoutes } from './http/drive-routes.js';
 import type { VerifierOptions } from './auth/signature-verifier.js';
 import type { ServerConfig } from './config.js';
 import { registerAuthHook } from './http/auth-hook.js';
+import { registerAvatarRoutes } from './http/avatar-routes.js';
+import { registerDevTokenRoute } from './http/dev-token-route.js';
+import { registerProjectRoutes } from './http/project-routes.js';
+import { registerStaticRoutes } from './http/static-routes.js';
 import { registerConfigRoutes } from './http/config-routes.js';
 import { registerCors } from './http/cors.js';
 import { BODY_LIMIT_BYTES, registerEnvelopeHandling } from './http/envelope.js';
@@ -22,6 +29,10 @@ export interface AppDeps {
   verifier: VerifierOptions;
   playStreamAddr: (session: SessionRecord) => string;
   drives: DriveRegistry;
+  projects: ProjectStore;
+  avatars: AvatarRegistry;
+  assets: ServerAssetCatalog;
+  devTokens: DevTokens;
 }
 
 const KNOWN_PATHS: ReadonlySet<string> = new Set([
@@ -78,5 +89,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     minIntervalMs: config.httpCommandIntervalMs,
   });
   registerOpsRoutes(app, deps.metrics, Date.now());
+  registerProjectRoutes(app, { projects: deps.projects, assets: deps.assets });
+  registerAvatarRoutes(app, { avatars: deps.avatars, projects: deps.projects });
+  registerDevTokenRoute(app, deps.devTokens);
+  await registerStaticRoutes(app, config.webDir, (message) => app.log.warn(message));
   return app;
 }

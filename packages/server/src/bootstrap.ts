@@ -1,9 +1,12 @@
 import type { Credential, CredentialStore, ProjectStore } from '@dhuman/core';
 import { newHexId } from '@dhuman/core';
+import type { KnownAvatar } from './avatars/avatar-folders.js';
 
 /** The built-in avatar and project every install has (architecture.md): drawn avatar, English voice, no bot. */
 export const DEMO_ASSET = 'demo';
 export const DEMO_PROJECT = 'demo';
+/** The built-in avatar the demo asset draws. */
+export const DEMO_AVATAR = 'ava';
 export const DEFAULT_VOICE = 'en-us';
 const DEMO_OPENING_LINE = "Hello, I am the dhuman demo avatar. Type something and I'll say it.";
 
@@ -12,7 +15,7 @@ export function ensureBuiltins(store: ProjectStore, now = Date.now()): void {
     store.createAsset({
       assetKey: DEMO_ASSET,
       name: 'Demo avatar',
-      model: 'builtin-2d',
+      model: DEMO_AVATAR,
       defaultVoice: DEFAULT_VOICE,
       expiresAt: null,
       createdAt: now,
@@ -29,6 +32,28 @@ export function ensureBuiltins(store: ProjectStore, now = Date.now()): void {
       createdAt: now,
       sessionIdleSec: null,
       channelIdleSec: null,
+    });
+  }
+}
+
+/**
+ * Gives every built-in avatar an asset row under its own key (`ava`, `leo`), so `AssetVirtualmanKey` and
+ * `dhuman project create --avatar` name them like any stored asset. Existing rows are left as they are.
+ */
+export function ensureAvatarAssets(
+  store: ProjectStore,
+  avatars: readonly KnownAvatar[],
+  now = Date.now(),
+): void {
+  for (const avatar of avatars) {
+    if (avatar.source !== 'builtin' || store.getAsset(avatar.key)) continue;
+    store.createAsset({
+      assetKey: avatar.key,
+      name: avatar.manifest.name,
+      model: avatar.key,
+      defaultVoice: avatar.manifest.defaultVoice ?? DEFAULT_VOICE,
+      expiresAt: null,
+      createdAt: now,
     });
   }
 }

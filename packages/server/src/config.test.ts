@@ -31,9 +31,24 @@ describe('loadConfig', () => {
     [{ DHUMAN_TLS_CERT: '/x.pem' }, /--tls-cert and --tls-key/],
     [{ DHUMAN_PUBLIC_URL: 'ftp://x' }, /DHUMAN_PUBLIC_URL/],
     [{ DHUMAN_SIGNATURE_WINDOW_SEC: '0' }, /DHUMAN_SIGNATURE_WINDOW_SEC/],
+    [{ DHUMAN_DEV_TOKENS: 'yes' }, /DHUMAN_DEV_TOKENS: use 1 \(on\) or 0 \(off\)/],
+    [{ DHUMAN_DEV_TOKEN_TTL_SEC: '0' }, /DHUMAN_DEV_TOKEN_TTL_SEC/],
   ])('rejects %o naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('serves the repository’s built page and issues one-hour dev tokens unless told otherwise', () => {
+    const c = loadConfig({});
+    expect(c.webDir).toMatch(/\/apps\/web\/dist$/);
+    expect(c).toMatchObject({ devTokens: true, devTokenTtlMs: 3_600_000 });
+    const off = loadConfig({
+      DHUMAN_DEV_TOKENS: '0',
+      DHUMAN_WEB_DIR: 'site',
+      DHUMAN_DEV_TOKEN_TTL_SEC: '60',
+    });
+    expect(off).toMatchObject({ devTokens: false, devTokenTtlMs: 60_000 });
+    expect(off.webDir).toMatch(/^\/.*\/site$/);
   });
 
   it('parses a CORS origin list and a public URL', () => {

@@ -1,5 +1,9 @@
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+
+/** The built demo page: apps/web/dist of the repository this server package sits in (src/ and dist/ alike). */
+const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../../apps/web/dist', import.meta.url));
 
 /**
  * Server configuration. Precedence: an explicit flag, then the environment variable, then the default
@@ -32,6 +36,12 @@ export interface ServerConfig {
   tlsKey: string | undefined;
   /** Credential ensured at start (DHUMAN_APPKEY + DHUMAN_ACCESSTOKEN). */
   credential: { appkey: string; accesstoken: string } | undefined;
+  /** The built demo page and player SDK served at `/` and `/dhuman/sdk/`. */
+  webDir: string;
+  /** Whether `POST /dhuman/dev/token` issues temporary credentials to loopback callers. */
+  devTokens: boolean;
+  /** How long a temporary credential from `/dhuman/dev/token` stays valid. */
+  devTokenTtlMs: number;
 }
 
 export type ConfigFlags = Partial<{
@@ -75,6 +85,9 @@ const schema = z.object({
   tlsKey: z.string().min(1).optional(),
   appkey: credentialPart.optional(),
   accesstoken: credentialPart.optional(),
+  webDir: z.string().min(1).optional(),
+  devTokens: z.enum(['0', '1'], { error: 'use 1 (on) or 0 (off)' }).default('1'),
+  devTokenTtlSec: intIn(1, 86400).default(3600),
 });
 
 /** Where each field comes from in the environment, for reading and for error messages. */
@@ -96,6 +109,9 @@ const ENV_NAMES: Record<keyof z.input<typeof schema>, string> = {
   tlsKey: 'DHUMAN_TLS_KEY',
   appkey: 'DHUMAN_APPKEY',
   accesstoken: 'DHUMAN_ACCESSTOKEN',
+  webDir: 'DHUMAN_WEB_DIR',
+  devTokens: 'DHUMAN_DEV_TOKENS',
+  devTokenTtlSec: 'DHUMAN_DEV_TOKEN_TTL_SEC',
 };
 
 const FLAG_NAMES: Partial<Record<keyof typeof ENV_NAMES, string>> = {
@@ -155,5 +171,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     tlsCert: c.tlsCert,
     tlsKey: c.tlsKey,
     credential: c.appkey && c.accesstoken ? { appkey: c.appkey, accesstoken: c.accesstoken } : undefined,
+    webDir: c.webDir === undefined ? DEFAULT_WEB_DIR : resolve(c.webDir),
+    devTokens: c.devTokens === '1',
+    devTokenTtlMs: c.devTokenTtlSec * 1000,
   };
 }

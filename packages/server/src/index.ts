@@ -6,3 +6,7 @@ export * from './metrics.js';
 export * from './auth/signature-verifier.js';
 export * from './store/sqlite-store.js';
 export * from './ws/upgrade-router.js';
+export * from './avatars/avatar-folders.js';
+export * from './avatars/avatar-registry.js';
+export * from './avatars/asset-catalog.js';
+export * from './auth/dev-tokens.js';

@@ -6,7 +6,11 @@ import { createSpeechServices, createTts } from '@dhuman/speech';
 import { DRIVE_PATHS } from '@dhuman/protocol';
 import { buildApp } from './app.js';
 import type { VerifierOptions } from './auth/signature-verifier.js';
-import { ensureBuiltins, ensureCredential, type EnsuredCredential } from './bootstrap.js';
+import { ServerAssetCatalog } from './avatars/asset-catalog.js';
+import { loadSharedAvatars } from './avatars/avatar-folders.js';
+import { AvatarRegistry } from './avatars/avatar-registry.js';
+import { DevTokens } from './auth/dev-tokens.js';
+import { ensureAvatarAssets, ensureBuiltins, ensureCredential, type EnsuredCredential } from './bootstrap.js';
 import type { ServerConfig } from './config.js';
 import { ServerMetrics } from './metrics.js';
 import { SqliteStore } from './store/sqlite-store.js';
@@ -28,6 +32,9 @@ export interface RunningServer {
   drives: DriveRegistry;
   channels: CommandChannels;
   credential: EnsuredCredential;
+  /** The avatars known to the server (built-in, data-dir, uploaded). */
+  avatars: AvatarRegistry;
+  devTokens: DevTokens;
   /** Sessions found live at start-up and closed as lost to the restart. */
   recoveredSessions: number;
   /** Graceful stop: closes live sessions, stops listening, closes the store. Idempotent. */
@@ -40,6 +47,9 @@ export interface StartOptions {
   /** Environment for engine adapters (DHUMAN_TTS_URL…); defaults to process.env. */
   env?: NodeJS.ProcessEnv;
 }
+
+/** Expired dev tokens are refused at once; this only keeps the table small. */
+const DEV_TOKEN_PURGE_MS = 10 * 60_000;
 
 export function databasePath(dataDir: string): string {
   return join(dataDir, 'dhuman.db');
@@ -67,11 +77,25 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const speechEngine = createTts(options.env ?? process.env, { espeakWorkers: config.ttsWorkers });
   try {
     const credential = ensureCredential(store, config.credential);
+    const shared = await loadSharedAvatars(config.dataDir);
+    ensureAvatarAssets(store, shared.avatars);
+    const avatars = new AvatarRegistry(shared.avatars, store, (appkey, avatarKey, reason) =>
+      app.log.warn({ appkey, avatarKey, reason }, 'stored avatar upload no longer valid; ignored'),
+    );
+    const assets = new ServerAssetCatalog(store, avatars);
+    const devTokens = new DevTokens({
+      store,
+      actsFor: credential.credential.appkey,
+      ttlMs: config.devTokenTtlMs,
+      enabled: config.devTokens,
+    });
+    devTokens.purge();
     const manager = new SessionManager({
       sessions: store,
       projects: store,
       credentials: store,
-      steps: [new AvatarAssetStep(store), new VoiceStep(speechEngine.tts, () => speechEngine.warmUp())],
+      assets,
+      steps: [new AvatarAssetStep(assets), new VoiceStep(speechEngine.tts, () => speechEngine.warmUp())],
       defaultMaxSessions: config.maxSessionsPerAppkey,
       idleTimeoutMs: config.sessionIdleTimeoutMs,
       channelIdleMs: config.channelIdleMs,
@@ -79,7 +103,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     });
     const recoveredSessions = manager.closeAllForRestart();
     const verifier: VerifierOptions = {
-      lookup: (appkey) => store.getCredential(appkey),
+      lookup: (appkey) => store.getCredential(appkey) ?? devTokens.lookup(appkey),
       windowSec: config.signatureWindowSec,
     };
     const metrics = new ServerMetrics(store, { processMetrics: options.processMetrics ?? false });
@@ -95,7 +119,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       verifier,
       // No stream output exists yet, so there is nothing to play: "" rather than an address that fails.
       playStreamAddr: () => '',
+      projects: store,
+      avatars,
+      assets,
+      devTokens,
     });
+    for (const problem of shared.problems) {
+      app.log.warn({ dir: problem.dir, reason: problem.message }, 'avatar folder skipped');
+    }
     manager.on('error', (error, sessionId) =>
       app.log.error({ err: error, sessionId }, 'session preparation failed'),
     );
@@ -112,6 +143,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
 
     await app.listen({ host: config.host, port: config.port });
     manager.startIdleSweep();
+    const purgeTimer = setInterval(() => {
+      try {
+        devTokens.purge();
+      } catch (error) {
+        app.log.error({ err: error }, 'purging expired dev tokens failed');
+      }
+    }, DEV_TOKEN_PURGE_MS);
+    purgeTimer.unref();
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const scheme = config.tlsCert ? 'https' : 'http';
@@ -124,6 +163,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> => {
       closing ??= (async () => {
+        clearInterval(purgeTimer);
         manager.closeAllForRestart();
         manager.shutdown();
         channels.close();
@@ -147,6 +187,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       drives,
       channels,
       credential,
+      avatars,
+      devTokens,
       recoveredSessions,
       close,
     };

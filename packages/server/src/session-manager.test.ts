@@ -1,17 +1,27 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SessionManager, type PreparationStep, type SessionRecord } from '@dhuman/core';
 import { CLOSE_TYPE, ERRORS, IvhError, SESSION_STATUS } from '@dhuman/protocol';
+import { ServerAssetCatalog } from './avatars/asset-catalog.js';
+import { loadSharedAvatars, type KnownAvatar } from './avatars/avatar-folders.js';
+import { AvatarRegistry } from './avatars/avatar-registry.js';
 import { ensureBuiltins } from './bootstrap.js';
 import { SqliteStore } from './store/sqlite-store.js';
 
 // The core session manager over the real SQLite store, with a controllable clock and preparation steps.
 describe('SessionManager', () => {
   let store: SqliteStore;
+  let assets: ServerAssetCatalog;
+  let builtins: KnownAvatar[];
   let clock: number;
   let ended: SessionRecord[];
 
+  beforeAll(async () => {
+    builtins = (await loadSharedAvatars('/nonexistent-data-dir')).avatars;
+  });
+
   beforeEach(() => {
     store = new SqliteStore(':memory:');
+    assets = new ServerAssetCatalog(store, new AvatarRegistry(builtins, store));
     ensureBuiltins(store);
     store.putCredential({
       appkey: 'a',
@@ -31,6 +41,7 @@ describe('SessionManager', () => {
       sessions: store,
       projects: store,
       credentials: store,
+      assets,
       steps,
       defaultMaxSessions: 2,
       idleTimeoutMs: 600_000,
@@ -133,14 +144,14 @@ describe('SessionManager', () => {
     store.createAsset({
       assetKey: 'soon',
       name: '',
-      model: 'builtin-2d',
+      model: 'ava',
       defaultVoice: 'en-us',
       expiresAt: clock + 1,
       createdAt: 0,
     });
     let release: () => void = () => undefined;
     const gate: PreparationStep = { label: 'gate', prepare: () => new Promise<void>((r) => (release = r)) };
-    const m = manager([gate, new AvatarAssetStep(store, () => clock)]);
+    const m = manager([gate, new AvatarAssetStep(assets, () => clock)]);
     const s = m.createFromAsset('a', { AssetVirtualmanKey: 'soon', UserId: 'u', Protocol: 'rtmp' });
     clock += 2;
     release();
@@ -149,6 +160,39 @@ describe('SessionManager', () => {
     expect(() =>
       m.createFromAsset('a', { AssetVirtualmanKey: 'soon', UserId: 'v', Protocol: 'rtmp' }),
     ).toThrow(expect.objectContaining({ code: 100015 }));
+  });
+
+  it('fails preparation with -111003 when the asset draws an avatar the server does not have', async () => {
+    const { AvatarAssetStep } = await import('@dhuman/core');
+    store.createAsset({
+      assetKey: 'orphan',
+      name: '',
+      model: 'nobody',
+      defaultVoice: 'en-us',
+      expiresAt: null,
+      createdAt: 0,
+    });
+    const m = manager([new AvatarAssetStep(assets, () => clock)]);
+    const s = m.createFromAsset('a', { AssetVirtualmanKey: 'orphan', UserId: 'u', Protocol: 'rtmp' });
+    await settle();
+    expect(m.get('a', s.sessionId)).toMatchObject({ status: SESSION_STATUS.FAILED, errorCode: -111003 });
+    expect(m.get('a', s.sessionId).errorMessage).toMatch(/avatar "nobody" of asset "orphan"/);
+  });
+
+  it('takes an avatar key as AssetVirtualmanKey, with the manifest’s voice unless TimbreKey names one', () => {
+    const m = manager();
+    const leo = m.createFromAsset('a', { AssetVirtualmanKey: 'leo', UserId: 'u', Protocol: 'rtmp' });
+    expect(leo).toMatchObject({
+      assetKey: 'leo',
+      voice: builtins.find((b) => b.key === 'leo')?.manifest.defaultVoice,
+    });
+    const spoken = m.createFromAsset('a', {
+      AssetVirtualmanKey: 'leo',
+      UserId: 'v',
+      Protocol: 'rtmp',
+      SpeechParam: { TimbreKey: 'cmn' },
+    });
+    expect(spoken.voice).toBe('cmn');
   });
 
   it('stays closed when closed while preparing', async () => {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { DEFAULT_VOICE, DEMO_ASSET } from '@dhuman/server';
-import { withStore } from '../local-store.js';
+import { DEFAULT_VOICE, DEMO_ASSET, loadSharedAvatars } from '@dhuman/server';
+import { dataDirOf, withStore } from '../local-store.js';
 import { printTable } from '../table.js';
 
 interface ProjectCreateFlags {
@@ -34,7 +34,11 @@ export function registerProject(program: Command): void {
     .command('create <projectId>')
     .description('create a project; its id is the VirtualmanProjectId clients send')
     .option('--name <name>', 'a label for people')
-    .option('--avatar <assetKey>', 'avatar asset', DEMO_ASSET)
+    .option(
+      '--avatar <key>',
+      'an asset (demo, ava, leo, …), an avatar in <data dir>/avatars/, or one uploaded by --appkey',
+      DEMO_ASSET,
+    )
     .option('--voice <timbreKey>', 'voice', DEFAULT_VOICE)
     .option('--opening-line <text>', 'first line, answered by describeactionconfigcommanddetail', '')
     .option('--appkey <appkey>', 'only this appkey may use it (default: every appkey)')
@@ -44,15 +48,24 @@ export function registerProject(program: Command): void {
     )
     .option('--channel-idle-sec <s>', 'close command channels after this long without a frame (default 180)')
     .option('--data-dir <dir>', 'data dir (DHUMAN_DATA_DIR, default ./data)')
-    .action((projectId: string, flags: ProjectCreateFlags) => {
+    .action(async (projectId: string, flags: ProjectCreateFlags) => {
       if (!PROJECT_ID.test(projectId)) throw new Error('project id: 1-128 letters, digits, "_" or "-"');
       const sessionIdleSec = seconds(flags.sessionIdleSec, '--session-idle-sec', 10, 7 * 86400);
       const channelIdleSec = seconds(flags.channelIdleSec, '--channel-idle-sec', 5, 86400);
+      // Built-in and data-dir avatars are usable under their own key, as the server resolves them.
+      const shared = await loadSharedAvatars(dataDirOf(flags.dataDir));
       withStore(flags.dataDir, (store) => {
         if (store.getProject(projectId)) throw new Error(`project ${projectId} already exists`);
-        if (!store.getAsset(flags.avatar)) throw new Error(`avatar asset ${flags.avatar} does not exist`);
         if (flags.appkey && !store.getCredential(flags.appkey))
           throw new Error(`unknown appkey ${flags.appkey}`);
+        const known =
+          store.getAsset(flags.avatar) !== undefined ||
+          shared.avatars.some((a) => a.key === flags.avatar) ||
+          (flags.appkey !== undefined && store.getUploadedAvatar(flags.appkey, flags.avatar) !== undefined);
+        if (!known) {
+          const keys = shared.avatars.map((a) => a.key).join(', ');
+          throw new Error(`avatar ${flags.avatar} does not exist (assets and avatars: demo, ${keys})`);
+        }
         store.createProject({
           projectId,
           name: flags.name ?? projectId,

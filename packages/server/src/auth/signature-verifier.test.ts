@@ -46,4 +46,17 @@ describe('verifySignedQuery', () => {
     );
     expect(redactUrl('/p?signature=x')).toBe('/p?signature=[redacted]');
   });
+
+  it('answers for the appkey a temporary credential acts for, until it expires', async () => {
+    const temporary = { accesstoken: 't2', revokedAt: null, actsFor: 'k', expiresAt: 1_000_500 };
+    const lookup = (a: string) => (a === 'dev_x' ? temporary : undefined);
+    const signature = await sign({ appkey: 'dev_x', timestamp: '1000' }, 't2');
+    const signed = `appkey=dev_x&timestamp=1000&signature=${encodeURIComponent(signature)}`;
+    const at = (now: number) => ({ lookup, windowSec: 300, nowSec: () => now });
+    expect(verifySignedQuery(signed, at(1000))).toMatchObject({ appkey: 'k', signedBy: 'dev_x' });
+    expect(() => verifySignedQuery(signed, at(1001))).toThrow(/credential expired/);
+    // Expiry is told only to whoever holds the secret.
+    const forged = `appkey=dev_x&timestamp=1001&signature=${encodeURIComponent(signature)}`;
+    expect(() => verifySignedQuery(forged, at(1001))).toThrow(/signature does not match/);
+  });
 });

@@ -1,15 +1,30 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Credential } from '@dhuman/core';
 import { compareCodeUnits, ERRORS, IvhError, signingText } from '@dhuman/protocol';
 
 export interface VerifiedCaller {
+  /**
+   * The appkey the request acts for: everything it creates or reads belongs to this one. It is the signing
+   * appkey, except for a temporary credential, which acts for the appkey that it was issued for.
+   */
   appkey: string;
+  /** The appkey in the query, whose accesstoken signed the request. */
+  signedBy: string;
   /** The decoded query, e.g. for `requestid` on WebSocket upgrades. */
   query: URLSearchParams;
 }
 
+/** What the verifier needs of a credential: a stored `Credential` is one, a temporary one adds two fields. */
+export interface SigningCredential {
+  accesstoken: string;
+  revokedAt: number | null;
+  /** The appkey its requests act for; absent for an ordinary credential (its own). */
+  actsFor?: string;
+  /** Unix ms from which it is refused; absent for an ordinary credential (never). */
+  expiresAt?: number;
+}
+
 export interface VerifierOptions {
-  lookup: (appkey: string) => Credential | undefined;
+  lookup: (appkey: string) => SigningCredential | undefined;
   windowSec: number;
   nowSec?: () => number;
 }
@@ -72,11 +87,18 @@ export function verifySignedQuery(rawQuery: string, options: VerifierOptions): V
 
   const pairs = [...query.entries()];
   const canonical = signingText(pairs, compareCodeUnits);
-  if (safeEqual(hmac(credential.accesstoken, canonical), signature)) return { appkey, query };
   // One real client sorts keys with localeCompare; that differs only when a key has uppercase letters.
   const alternative = signingText(pairs, localeOrder);
-  if (alternative !== canonical && safeEqual(hmac(credential.accesstoken, alternative), signature)) {
-    return { appkey, query };
+  if (
+    safeEqual(hmac(credential.accesstoken, canonical), signature) ||
+    (alternative !== canonical && safeEqual(hmac(credential.accesstoken, alternative), signature))
+  ) {
+    // Checked only once the signature holds, so only the holder of the credential learns it expired.
+    const nowMs = options.nowSec ? options.nowSec() * 1000 : Date.now();
+    if (credential.expiresAt !== undefined && credential.expiresAt <= nowMs) {
+      throw refuse('credential expired; get a new one');
+    }
+    return { appkey: credential.actsFor ?? appkey, signedBy: appkey, query };
   }
   throw refuse(
     signature.includes(' ')

@@ -1,7 +1,9 @@
+import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import {
   describeIssue,
+  DHUMAN_PREFIX,
   errorEnvelope,
   ERRORS,
   IvhError,
@@ -15,7 +17,7 @@ import './request-context.js';
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /** The trace id a response carries: the client's `Header.RequestID` if it sent one, else the server's. */
-function traceId(request: FastifyRequest): string {
+export function traceId(request: FastifyRequest): string {
   return request.clientRequestId ?? request.id;
 }
 
@@ -27,15 +29,28 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: I
 }
 
 /** Fastify's own client errors (bad framing, body too large…) as IVH parameter errors. */
-function describeFastifyError(error: { code?: string; message: string }): string {
+function describeFastifyError(error: { code?: string; message: string }, request: FastifyRequest): string {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return `request body is larger than ${BODY_LIMIT_BYTES} bytes`;
+      return `request body is larger than ${request.routeOptions.bodyLimit ?? BODY_LIMIT_BYTES} bytes`;
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return 'Content-Length does not match the body';
     default:
       return error.message;
   }
+}
+
+/**
+ * Outside the APIs a browser asks for pages and files (GET, HEAD): a missing or forbidden one is a plain HTTP
+ * status there, not an envelope.
+ */
+function isPageRequest(request: FastifyRequest): boolean {
+  const path = request.url;
+  return (
+    (request.method === 'GET' || request.method === 'HEAD') &&
+    !path.startsWith(IVH_PREFIX) &&
+    !path.startsWith(DHUMAN_PREFIX)
+  );
 }
 
 /**
@@ -67,8 +82,18 @@ export function registerEnvelopeHandling(app: FastifyInstance, knownPaths: Reado
   app.setErrorHandler<FastifyError | IvhError>((error, request, reply) => {
     if (error instanceof IvhError) return sendError(request, reply, error);
     const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
+    if (status >= 400 && status < 500 && isPageRequest(request)) {
+      return reply
+        .code(status)
+        .type('text/plain; charset=utf-8')
+        .send(`${STATUS_CODES[status] ?? 'error'}\n`);
+    }
     if (status >= 400 && status < 500) {
-      return sendError(request, reply, new IvhError(ERRORS.INVALID_PARAMETER, describeFastifyError(error)));
+      return sendError(
+        request,
+        reply,
+        new IvhError(ERRORS.INVALID_PARAMETER, describeFastifyError(error, request)),
+      );
     }
     request.log.error({ err: error }, 'unhandled error');
     const detail = `unexpected failure (request ${request.id})`;
@@ -77,6 +102,7 @@ export function registerEnvelopeHandling(app: FastifyInstance, knownPaths: Reado
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '';
+    if (isPageRequest(request)) return reply.code(404).type('text/plain; charset=utf-8').send('not found\n');
     const detail = knownPaths.has(path)
       ? `${request.method} is not allowed on ${path}; use POST`
       : `no API at ${request.method} ${path.slice(0, 200)}`;
@@ -106,6 +132,43 @@ export function ivhRoute<S extends z.ZodType<Record<string, unknown>>>(
     const result = handler(payload, { caller: request.caller, request });
     const sessionId = typeof result.SessionId === 'string' ? result.SessionId : '';
     return okEnvelope({ ReqId: request.ivhReqId ?? '', ...result }, traceId(request), sessionId);
+  });
+}
+
+export type SignedMethod = 'GET' | 'PUT' | 'DELETE';
+
+export interface SignedRouteOptions<S extends z.ZodType<Record<string, unknown>>> {
+  /** The Payload schema of a PUT; GET and DELETE have no body. */
+  schema?: S;
+  /** Body limit of this route in bytes (default BODY_LIMIT_BYTES). */
+  bodyLimit?: number;
+}
+
+/**
+ * Registers one of dhuman's own signed routes under `/dhuman/` (GET, PUT or DELETE, path parameters allowed):
+ * signed like IVH routes, answered with the `{Header, Payload}` envelope and HTTP 200 for every outcome.
+ * `ReqId` is echoed only when the body carried one.
+ */
+export function signedRoute<S extends z.ZodType<Record<string, unknown>>>(
+  app: FastifyInstance,
+  method: SignedMethod,
+  path: string,
+  options: SignedRouteOptions<S>,
+  handler: (payload: z.output<S> | undefined, context: IvhHandlerContext) => Record<string, unknown>,
+): void {
+  if (!path.startsWith(DHUMAN_PREFIX)) throw new Error(`${path} is not a dhuman path`);
+  app.route({
+    method,
+    url: path,
+    config: { ivh: true },
+    ...(options.bodyLimit !== undefined && { bodyLimit: options.bodyLimit }),
+    handler: (request) => {
+      const payload = options.schema ? parsePayload(request, options.schema) : undefined;
+      if (!request.caller) throw new IvhError(ERRORS.UNAUTHORIZED, 'request was not authenticated');
+      const result = handler(payload, { caller: request.caller, request });
+      const echo = request.ivhReqId === undefined ? {} : { ReqId: request.ivhReqId };
+      return okEnvelope({ ...echo, ...result }, traceId(request));
+    },
   });
 }
 

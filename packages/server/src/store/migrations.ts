@@ -77,4 +77,25 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX sessions_live_by_activity;
   CREATE INDEX sessions_live_by_deadline ON sessions (last_activity_at + idle_timeout_ms) WHERE status IN (1, 3);
   `,
+  // Avatars (issue 5): the demo asset draws the built-in avatar "ava"; appkeys upload their own avatars; the
+  // local demo page gets short-lived credentials that act for the server's own appkey.
+  `
+  UPDATE assets SET model = 'ava' WHERE asset_key = 'demo' AND model = 'builtin-2d';
+  CREATE TABLE uploaded_avatars (
+    appkey     TEXT NOT NULL,
+    avatar_key TEXT NOT NULL,
+    manifest   TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (appkey, avatar_key)
+  );
+  CREATE TABLE temporary_credentials (
+    appkey      TEXT PRIMARY KEY,
+    accesstoken TEXT NOT NULL,
+    acts_for    TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL
+  );
+  CREATE INDEX temporary_credentials_by_expiry ON temporary_credentials (expires_at);
+  `,
 ];

@@ -96,6 +96,57 @@ describe('SqliteStore', () => {
     store.close();
   });
 
+  it('upgrades a version-2 database: the demo asset draws the built-in avatar "ava"', () => {
+    const path = join(temp(), 'v2.db');
+    const db = new Database(path);
+    db.exec(MIGRATIONS[0] ?? '');
+    db.exec(MIGRATIONS[1] ?? '');
+    db.pragma('user_version = 2');
+    db.prepare(
+      `INSERT INTO assets (asset_key, name, model, default_voice, created_at)
+       VALUES ('demo', 'Demo avatar', 'builtin-2d', 'en-us', 1), ('mine', 'Mine', 'builtin-2d', 'en-us', 1)`,
+    ).run();
+    db.close();
+    const store = new SqliteStore(path);
+    expect(store.getAsset('demo')?.model).toBe('ava');
+    expect(store.getAsset('mine')?.model).toBe('builtin-2d');
+    store.putUploadedAvatar({ appkey: 'k', avatarKey: 'a', manifestJson: '{}', createdAt: 1, updatedAt: 1 });
+    store.putUploadedAvatar({
+      appkey: 'k',
+      avatarKey: 'a',
+      manifestJson: '{"x":1}',
+      createdAt: 5,
+      updatedAt: 5,
+    });
+    expect(store.getUploadedAvatar('k', 'a')).toMatchObject({
+      manifestJson: '{"x":1}',
+      createdAt: 1,
+      updatedAt: 5,
+    });
+    expect(store.getUploadedAvatar('other', 'a')).toBeUndefined();
+    expect(store.countUploadedAvatars('k')).toBe(1);
+    expect(store.deleteUploadedAvatar('other', 'a')).toBe(false);
+    expect(store.deleteUploadedAvatar('k', 'a')).toBe(true);
+    store.putTemporaryCredential({
+      appkey: 'dev_1',
+      accesstoken: 't',
+      actsFor: 'k',
+      createdAt: 1,
+      expiresAt: 10,
+    });
+    store.putTemporaryCredential({
+      appkey: 'dev_2',
+      accesstoken: 't',
+      actsFor: 'k',
+      createdAt: 1,
+      expiresAt: 20,
+    });
+    expect(store.purgeExpiredTemporaryCredentials(10)).toBe(1);
+    expect(store.getTemporaryCredential('dev_1')).toBeUndefined();
+    expect(store.getTemporaryCredential('dev_2')).toMatchObject({ actsFor: 'k', expiresAt: 20 });
+    store.close();
+  });
+
   it('refuses a database written by a newer dhuman', () => {
     const path = join(temp(), 'new.db');
     const db = new Database(path);

@@ -10,6 +10,10 @@ import type {
   SessionFilter,
   SessionRecord,
   SessionStore,
+  TemporaryCredential,
+  TemporaryCredentialStore,
+  UploadedAvatar,
+  UploadedAvatarStore,
 } from '@dhuman/core';
 import { SESSION_STATUS, type CloseType, type DriverType, type SessionStatus } from '@dhuman/protocol';
 import { MIGRATIONS } from './migrations.js';
@@ -136,13 +140,51 @@ function toAsset(row: AssetRow): AvatarAsset {
   };
 }
 
+interface UploadedAvatarRow {
+  appkey: string;
+  avatar_key: string;
+  manifest: string;
+  created_at: number;
+  updated_at: number;
+}
+
+function toUploadedAvatar(row: UploadedAvatarRow): UploadedAvatar {
+  return {
+    appkey: row.appkey,
+    avatarKey: row.avatar_key,
+    manifestJson: row.manifest,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+interface TemporaryCredentialRow {
+  appkey: string;
+  accesstoken: string;
+  acts_for: string;
+  created_at: number;
+  expires_at: number;
+}
+
+function toTemporaryCredential(row: TemporaryCredentialRow): TemporaryCredential {
+  return {
+    appkey: row.appkey,
+    accesstoken: row.accesstoken,
+    actsFor: row.acts_for,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+  };
+}
+
 const LIVE = `status IN (${SESSION_STATUS.READY}, ${SESSION_STATUS.PREPARING})`;
 
 /**
  * SQLite (WAL) implementation of every store. The database file holds accesstokens, so it and its WAL/SHM
  * companions are made readable by the owner only.
  */
-export class SqliteStore implements SessionStore, CredentialStore, ProjectStore {
+export class SqliteStore
+  implements SessionStore, CredentialStore, ProjectStore, UploadedAvatarStore, TemporaryCredentialStore
+{
   private readonly db: Database.Database;
   private readonly path: string;
   private readonly stmt;
@@ -180,6 +222,30 @@ export class SqliteStore implements SessionStore, CredentialStore, ProjectStore 
          VALUES (@assetKey, @name, @model, @defaultVoice, @expiresAt, @createdAt)`,
       ),
       listAssets: db.prepare<[], AssetRow>('SELECT * FROM assets ORDER BY created_at, asset_key'),
+      getUploadedAvatar: db.prepare<[string, string], UploadedAvatarRow>(
+        'SELECT * FROM uploaded_avatars WHERE appkey = ? AND avatar_key = ?',
+      ),
+      putUploadedAvatar: db.prepare(
+        `INSERT INTO uploaded_avatars (appkey, avatar_key, manifest, created_at, updated_at)
+         VALUES (@appkey, @avatarKey, @manifestJson, @createdAt, @updatedAt)
+         ON CONFLICT (appkey, avatar_key) DO UPDATE SET manifest = excluded.manifest,
+           updated_at = excluded.updated_at`,
+      ),
+      listUploadedAvatars: db.prepare<[string], UploadedAvatarRow>(
+        'SELECT * FROM uploaded_avatars WHERE appkey = ? ORDER BY created_at, avatar_key',
+      ),
+      countUploadedAvatars: db.prepare<[string], { n: number }>(
+        'SELECT count(*) AS n FROM uploaded_avatars WHERE appkey = ?',
+      ),
+      deleteUploadedAvatar: db.prepare('DELETE FROM uploaded_avatars WHERE appkey = ? AND avatar_key = ?'),
+      getTemporaryCredential: db.prepare<[string], TemporaryCredentialRow>(
+        'SELECT * FROM temporary_credentials WHERE appkey = ?',
+      ),
+      putTemporaryCredential: db.prepare(
+        `INSERT INTO temporary_credentials (appkey, accesstoken, acts_for, created_at, expires_at)
+         VALUES (@appkey, @accesstoken, @actsFor, @createdAt, @expiresAt)`,
+      ),
+      purgeTemporaryCredentials: db.prepare('DELETE FROM temporary_credentials WHERE expires_at <= ?'),
       insertSession: db.prepare(
         `INSERT INTO sessions (session_id, appkey, user_id, project_id, asset_key, voice, protocol, driver_type,
            status, is_started, speak_status, error_code, error_message, close_type, stream_max_interval_ms,
@@ -294,6 +360,44 @@ export class SqliteStore implements SessionStore, CredentialStore, ProjectStore 
 
   listAssets(): AvatarAsset[] {
     return this.stmt.listAssets.all().map(toAsset);
+  }
+
+  // Uploaded avatars
+
+  getUploadedAvatar(appkey: string, avatarKey: string): UploadedAvatar | undefined {
+    const row = this.stmt.getUploadedAvatar.get(appkey, avatarKey);
+    return row && toUploadedAvatar(row);
+  }
+
+  putUploadedAvatar(avatar: UploadedAvatar): void {
+    this.stmt.putUploadedAvatar.run(avatar);
+  }
+
+  listUploadedAvatars(appkey: string): UploadedAvatar[] {
+    return this.stmt.listUploadedAvatars.all(appkey).map(toUploadedAvatar);
+  }
+
+  countUploadedAvatars(appkey: string): number {
+    return this.stmt.countUploadedAvatars.get(appkey)?.n ?? 0;
+  }
+
+  deleteUploadedAvatar(appkey: string, avatarKey: string): boolean {
+    return this.stmt.deleteUploadedAvatar.run(appkey, avatarKey).changes > 0;
+  }
+
+  // Temporary credentials
+
+  getTemporaryCredential(appkey: string): TemporaryCredential | undefined {
+    const row = this.stmt.getTemporaryCredential.get(appkey);
+    return row && toTemporaryCredential(row);
+  }
+
+  putTemporaryCredential(credential: TemporaryCredential): void {
+    this.stmt.putTemporaryCredential.run(credential);
+  }
+
+  purgeExpiredTemporaryCredentials(now: number): number {
+    return this.stmt.purgeTemporaryCredentials.run(now).changes;
   }
 
   // Sessions

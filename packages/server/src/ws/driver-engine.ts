@@ -400,13 +400,30 @@ class DriverConnection {
   }
 }
 
+/** A word on the ReqId's timeline (ms from the start of its audio), as `SpeechRsp.Words` carries it. */
+interface FrameWord {
+  Text: string;
+  StartMs: number;
+  EndMs: number;
+}
+
+interface HeldSegment {
+  segment: SpeechSegment;
+  baseMs: number;
+  /** Where its audio ends on the ReqId's timeline. */
+  endMs: number;
+  words: FrameWord[];
+}
+
 /**
  * The SPEECH frames of one ReqId. One segment is held back so the last frame can carry `Final` and
  * `ThFeatFinal`; `positionMs` is how much audio this ReqId has had (stream sentences follow each other).
+ * The TTS knows a word only once the next one starts, so a word can come with a segment after the one its
+ * audio starts in: while the earlier segment is still held, the word moves back to it.
  */
 class SpeechWriter {
   private seqNo = 0;
-  private held: { segment: SpeechSegment; baseMs: number } | undefined;
+  private held: HeldSegment | undefined;
   positionMs = 0;
 
   constructor(
@@ -416,23 +433,35 @@ class SpeechWriter {
   ) {}
 
   async push(segment: SpeechSegment, baseMs: number): Promise<void> {
-    this.positionMs = baseMs + segment.startMs + (segment.pcm.length * 1000) / SESSION_SAMPLE_RATE;
+    const endMs = baseMs + segment.startMs + (segment.pcm.length * 1000) / SESSION_SAMPLE_RATE;
+    this.positionMs = endMs;
+    const words = segment.words.map((w) => ({
+      Text: w.text,
+      StartMs: Math.round(baseMs + w.startMs),
+      EndMs: Math.round(baseMs + Math.max(w.startMs, w.endMs)),
+    }));
     const previous = this.held;
-    this.held = { segment, baseMs };
-    if (previous) await this.send(previous.segment, previous.baseMs, false);
+    const current: HeldSegment = { segment, baseMs, endMs, words };
+    if (previous) {
+      previous.words.push(...words.filter((w) => w.StartMs < previous.endMs));
+      current.words = words.filter((w) => w.StartMs >= previous.endMs);
+    }
+    this.held = current;
+    if (previous) await this.send(previous, false);
   }
 
   /** Sends the held segment as the final frame, or an empty final frame when nothing was spoken. */
   async finish(): Promise<void> {
     const last = this.held;
     this.held = undefined;
-    if (last) await this.send(last.segment, last.baseMs, true);
-    else await this.send(undefined, 0, true);
+    await this.send(last, true);
   }
 
-  private async send(segment: SpeechSegment | undefined, baseMs: number, final: boolean): Promise<void> {
+  private async send(held: HeldSegment | undefined, final: boolean): Promise<void> {
     await this.connection.drained(this.signal);
     if (this.signal.aborted) return;
+    const segment = held?.segment;
+    const baseMs = held?.baseMs ?? 0;
     const thFeat: number[] = [];
     for (const frame of segment?.blendshapes ?? []) {
       for (const weight of frame.weights) thFeat.push(Math.round(weight * 1000) / 1000);
@@ -449,6 +478,8 @@ class SpeechWriter {
           type: a.action,
           start: Math.round((baseMs + a.timeMs) * TICKS_PER_MS),
         })),
+        // dhuman extension (ignored by the vendor SDK): words starting in this frame's audio, for subtitles.
+        Words: held?.words ?? [],
         Final: final,
         SeqNo: this.seqNo++,
       },
