@@ -45,3 +45,6 @@ export type {
   StreamProtocol,
 } from '@dhuman/protocol';
 export * from './channel/index.js';
+
+// The browser avatar player (client-render channel); bundled alone for pages by scripts/build-web.mjs.
+export * from './player/index.js';
