@@ -15,9 +15,14 @@ export function pinyinSpeechText(value: string): string {
 /**
  * Maps the words spoken for a pinyin pronunciation back to the text it replaces. One syllable per character is
  * the usual case (`<phoneme alphabet="py" ph="chuan2 qi2">传奇</phoneme>`), and each character gets its
- * syllable's timing; otherwise the whole text gets the whole span. Times are kept as given.
+ * syllable's timing; otherwise the whole text gets the whole span. Times are kept as given; `sourceOffsetOf`
+ * maps an index of `text` to the input.
  */
-export function pinyinWords(text: string, sourceOffset: number, spoken: readonly WordTiming[]): WordTiming[] {
+export function pinyinWords(
+  text: string,
+  sourceOffsetOf: (index: number) => number,
+  spoken: readonly WordTiming[],
+): WordTiming[] {
   const first = spoken[0];
   const last = spoken[spoken.length - 1];
   if (!first || !last) return [];
@@ -30,10 +35,10 @@ export function pinyinWords(text: string, sourceOffset: number, spoken: readonly
   if (chars.length === spoken.length) {
     return spoken.map((word, i) => ({
       text: chars[i]?.char ?? '',
-      textOffset: sourceOffset + (chars[i]?.offset ?? 0),
+      textOffset: sourceOffsetOf(chars[i]?.offset ?? 0),
       startMs: word.startMs,
       endMs: word.endMs,
     }));
   }
-  return [{ text, textOffset: sourceOffset, startMs: first.startMs, endMs: last.endMs }];
+  return [{ text, textOffset: sourceOffsetOf(0), startMs: first.startMs, endMs: last.endMs }];
 }

@@ -2,6 +2,7 @@ import type { AudioVisemeEstimator, SpeechSegment, TtsChunk, TtsProvider, TtsReq
 import { BLENDSHAPE_FRAME_MS, SESSION_SAMPLE_RATE } from '@dhuman/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SpeechPlan } from '../plan.js';
+import { parseSpeechInput } from '../ssml/parse-ssml.js';
 import { EspeakTts } from '../tts/espeak/espeak-tts.js';
 import type { RenderSpeechOptions } from './render-speech.js';
 import { renderSpeech, renderText } from './render-speech.js';
@@ -98,6 +99,42 @@ describe('renderSpeech', () => {
     expect(words.map((w) => `${w.text}@${w.textOffset}`)).toEqual(['你好@37', 'Hi@90', 'there@93']);
     expect(words[0]?.endMs).toBeLessThanOrEqual(pause?.startMs ?? 0);
     expect(words[1]?.startMs).toBeGreaterThanOrEqual(pauseEnd);
+  });
+
+  it('times every word of SSML with breaks, in order, pointing into the input', async () => {
+    const input =
+      '<speak>This is a test <break time="300ms"/>of the <emphasis>talking</emphasis> avatar.' +
+      '<break time="200ms"/>It is <say-as interpret-as="time">10:30</say-as> &amp; so on.</speak>';
+    const segments = await collect(renderSpeech(parseSpeechInput(input), options()));
+    expectContinuous(segments);
+    const words = segments.flatMap((s) => s.words);
+    expect(words.map((w) => w.text)).toEqual([
+      ...['This', 'is', 'a', 'test', 'of', 'the', 'talking', 'avatar'],
+      ...['It', 'is', 'ten', 'thirty', '&', 'so', 'on'],
+    ]);
+    // The input's own words point at themselves, past the tags and entities; the say-as reading at its content.
+    for (const w of words) {
+      if (w.text === 'ten' || w.text === 'thirty') expect(w.textOffset).toBe(input.indexOf('10:30'));
+      else if (w.text === '&') expect(w.textOffset).toBe(input.indexOf('&amp;'));
+      else expect(input.slice(w.textOffset, w.textOffset + w.text.length)).toBe(w.text);
+    }
+    const total = segments.reduce((ms, s) => ms + durationMs(s), 0);
+    let previousEnd = 0;
+    for (const w of words) {
+      expect(w.startMs).toBeGreaterThanOrEqual(previousEnd);
+      expect(w.endMs).toBeGreaterThan(w.startMs);
+      previousEnd = w.endMs;
+    }
+    expect(previousEnd).toBeLessThanOrEqual(total);
+    // No word is timed inside a pause.
+    const pauseLengths = [0.3, 0.2].map((s) => s * SESSION_SAMPLE_RATE);
+    const pauses = segments.filter((s) => pauseLengths.includes(s.pcm.length) && s.pcm.every((x) => x === 0));
+    expect(pauses).toHaveLength(2);
+    for (const pause of pauses)
+      for (const w of words)
+        expect(w.endMs <= pause.startMs + 1e-6 || w.startMs >= pause.startMs + durationMs(pause) - 1e-6).toBe(
+          true,
+        );
   });
 
   it('reads a pinyin pronunciation with the pinyin voice', async () => {

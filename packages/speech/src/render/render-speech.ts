@@ -3,6 +3,7 @@ import { SESSION_SAMPLE_RATE } from '@dhuman/core';
 import { Resampler } from '../audio/resample.js';
 import { VisemeTrack } from '../lipsync/phoneme-visemes.js';
 import type { PlanItem, SpeechPlan } from '../plan.js';
+import { sourceOffsetOf } from '../plan.js';
 import { pinyinSpeechText, pinyinWords } from './pinyin.js';
 import { SegmentAssembler } from './segment-assembler.js';
 
@@ -82,11 +83,6 @@ async function* speak(
     volume: options.volume,
   };
   const startMs = assembler.positionMs;
-  const shift = (w: WordTiming): WordTiming => ({
-    ...w,
-    startMs: w.startMs + startMs,
-    endMs: w.endMs + startMs,
-  });
   const spoken: WordTiming[] = [];
   let resampler: Resampler | undefined;
   for await (const chunk of options.tts.synthesize(request, options.signal)) {
@@ -94,15 +90,22 @@ async function* speak(
     if (resampler?.fromRate !== chunk.sampleRate)
       resampler = new Resampler(chunk.sampleRate, SESSION_SAMPLE_RATE);
     if (track) assembler.addVisemes(track.push(chunk.phonemes, startMs));
-    const words = chunk.words.map(shift);
-    if (pinyin === undefined) {
-      assembler.words(words.map((w) => ({ ...w, textOffset: w.textOffset + item.sourceOffset })));
-    } else spoken.push(...words);
     const pcm = resampler.push(chunk.pcm);
+    // Words are timed on the engine's audio; resampled, it can come out a fraction of a sample shorter, and a
+    // word must not reach past the audio (nor into the next item's).
+    const audioEndMs = assembler.positionMs + (pcm.length * 1000) / SESSION_SAMPLE_RATE;
+    const words = chunk.words.map((w) => ({
+      ...w,
+      startMs: Math.min(w.startMs + startMs, audioEndMs),
+      endMs: Math.min(w.endMs + startMs, audioEndMs),
+    }));
+    if (pinyin === undefined) {
+      assembler.words(words.map((w) => ({ ...w, textOffset: sourceOffsetOf(item, w.textOffset) })));
+    } else spoken.push(...words);
     // An engine's empty chunk (e.g. carrying only the last word) rides on the next segment instead.
     if (pcm.length > 0) yield assembler.segment(pcm);
   }
   if (options.signal.aborted) return;
-  assembler.words(pinyinWords(item.text, item.sourceOffset, spoken));
+  assembler.words(pinyinWords(item.text, (index) => sourceOffsetOf(item, index), spoken));
   if (track) assembler.addVisemes(track.silence(assembler.positionMs));
 }

@@ -46,23 +46,70 @@ describe('parseSpeechInput: structure', () => {
   it('drops unknown tags but keeps their text, merging it with the text around', () => {
     const input =
       '<speak>Say <prosody rate="fast">hi <emphasis>there</emphasis></prosody> now<audio src="a.wav"/>!</speak>';
-    expect(items(input)).toEqual([{ kind: 'speak', text: 'Say hi there now!', sourceOffset: 7 }]);
+    // The map points each stretch of the merged text back at the input, so word offsets skip the dropped tags.
+    expect(items(input)).toEqual([
+      {
+        kind: 'speak',
+        text: 'Say hi there now!',
+        sourceOffset: 7,
+        sourceMap: [
+          { textOffset: 0, sourceOffset: 7, verbatim: true },
+          { textOffset: 4, sourceOffset: input.indexOf('hi'), verbatim: true },
+          { textOffset: 7, sourceOffset: input.indexOf('there'), verbatim: true },
+          { textOffset: 12, sourceOffset: input.indexOf(' now'), verbatim: true },
+          { textOffset: 16, sourceOffset: input.indexOf('!'), verbatim: true },
+        ],
+      },
+    ]);
   });
 
   it('skips comments and reads CDATA as text', () => {
     const input = '<speak>A<!-- not <b>said</b> -->B<![CDATA[ <C> & D]]></speak>';
-    expect(items(input)).toEqual([{ kind: 'speak', text: 'AB <C> & D', sourceOffset: 7 }]);
+    expect(items(input)).toEqual([
+      {
+        kind: 'speak',
+        text: 'AB <C> & D',
+        sourceOffset: 7,
+        sourceMap: [
+          { textOffset: 0, sourceOffset: 7, verbatim: true },
+          { textOffset: 1, sourceOffset: input.indexOf('B'), verbatim: true },
+          { textOffset: 2, sourceOffset: input.indexOf(' <C>'), verbatim: true },
+        ],
+      },
+    ]);
   });
 
   it('decodes named and numeric entities; the offset of decoded text is its entity', () => {
     const input = '<speak>&lt;tag&gt; &amp; &quot;q&quot; &apos;s&apos; &#20320;&#x597D; &#x1F600;</speak>';
-    expect(items(input)).toEqual([{ kind: 'speak', text: `<tag> & "q" 's' 你好 😀`, sourceOffset: 7 }]);
-    expect(items('<speak>  &amp;x</speak>')).toEqual([{ kind: 'speak', text: '&x', sourceOffset: 9 }]);
+    const [item] = items(input);
+    expect(item).toMatchObject({ kind: 'speak', text: `<tag> & "q" 's' 你好 😀`, sourceOffset: 7 });
+    // Every character of a decoded entity stands for the entity; verbatim text maps one for one.
+    expect(item?.kind === 'speak' && item.sourceMap?.slice(0, 3)).toEqual([
+      { textOffset: 0, sourceOffset: 7, verbatim: false },
+      { textOffset: 1, sourceOffset: input.indexOf('tag'), verbatim: true },
+      { textOffset: 4, sourceOffset: input.indexOf('&gt;'), verbatim: false },
+    ]);
+    expect(items('<speak>  &amp;x</speak>')).toEqual([
+      {
+        kind: 'speak',
+        text: '&x',
+        sourceOffset: 9,
+        sourceMap: [
+          { textOffset: 0, sourceOffset: 9, verbatim: false },
+          { textOffset: 1, sourceOffset: 14, verbatim: true },
+        ],
+      },
+    ]);
   });
 
   it('decodes entities in attribute values', () => {
     expect(items('<sub alias="R&amp;D">RD</sub>')).toEqual([
-      { kind: 'speak', text: 'R&D', sourceOffset: 21 },
+      {
+        kind: 'speak',
+        text: 'R&D',
+        sourceOffset: 21,
+        sourceMap: [{ textOffset: 0, sourceOffset: 21, verbatim: false }],
+      },
     ]);
   });
 
@@ -146,7 +193,15 @@ describe('parseSpeechInput: elements', () => {
     expect(items(input)).toEqual([
       { kind: 'speak', text: '我们', sourceOffset: 0 },
       { kind: 'action', action: 'nod' },
-      { kind: 'speak', text: '上海', sourceOffset: input.indexOf('上') },
+      {
+        kind: 'speak',
+        text: '上海',
+        sourceOffset: input.indexOf('上'),
+        sourceMap: [
+          { textOffset: 0, sourceOffset: input.indexOf('上'), verbatim: true },
+          { textOffset: 1, sourceOffset: input.indexOf('海'), verbatim: true },
+        ],
+      },
       { kind: 'speak', text: '见', sourceOffset: input.indexOf('见') },
     ]);
   });
@@ -156,7 +211,12 @@ describe('parseSpeechInput: elements', () => {
     expect(items(input)).toEqual([
       { kind: 'speak', text: '用', sourceOffset: 0 },
       { kind: 'action', action: 'point' },
-      { kind: 'speak', text: '语音合成', sourceOffset: input.indexOf('TTS') },
+      {
+        kind: 'speak',
+        text: '语音合成',
+        sourceOffset: input.indexOf('TTS'),
+        sourceMap: [{ textOffset: 0, sourceOffset: input.indexOf('TTS'), verbatim: false }],
+      },
       { kind: 'speak', text: '说', sourceOffset: input.indexOf('说') },
     ]);
   });
@@ -233,7 +293,14 @@ describe('parseSpeechInput: say-as', () => {
 
   it('follows xml:lang, and the language option over it', () => {
     const input = '<speak xml:lang="zh-CN"><say-as interpret-as="cardinal">7</say-as></speak>';
-    expect(items(input)).toEqual([{ kind: 'speak', text: '七', sourceOffset: input.indexOf('7') }]);
+    expect(items(input)).toEqual([
+      {
+        kind: 'speak',
+        text: '七',
+        sourceOffset: input.indexOf('7'),
+        sourceMap: [{ textOffset: 0, sourceOffset: input.indexOf('7'), verbatim: false }],
+      },
+    ]);
     expect(items(input, 'en')).toMatchObject([{ text: 'seven' }]);
   });
 
@@ -241,7 +308,13 @@ describe('parseSpeechInput: say-as', () => {
     const input = 'Call <say-as interpret-as="digits"> 42</say-as>.';
     expect(items(input)).toEqual([
       { kind: 'speak', text: 'Call', sourceOffset: 0 },
-      { kind: 'speak', text: 'four two', sourceOffset: input.indexOf('42') },
+      // A reading stands for its content as a whole: each of its words points at the content.
+      {
+        kind: 'speak',
+        text: 'four two',
+        sourceOffset: input.indexOf('42'),
+        sourceMap: [{ textOffset: 0, sourceOffset: input.indexOf('42'), verbatim: false }],
+      },
       { kind: 'speak', text: '.', sourceOffset: input.indexOf('.') },
     ]);
   });

@@ -1,4 +1,4 @@
-import type { PlanItem, SpeechPlan } from '../plan.js';
+import type { PlanItem, SourceSpan, SpeechPlan } from '../plan.js';
 import { breakMs } from './break-time.js';
 import { hasCjk, languageOfTag, type SpeechLanguage } from './language.js';
 import { pinyinOf } from './pinyin.js';
@@ -164,11 +164,16 @@ class PlanBuilder {
     const text = replacement ?? located?.text ?? '';
     if (!text) return;
     const sourceOffset = located?.offset ?? emptyOffset;
-    this.items.push(
-      pronunciation
-        ? { kind: 'speak', text, sourceOffset, pronunciation }
-        : { kind: 'speak', text, sourceOffset },
-    );
+    // Text that is not the input's own (an alias, a say-as reading) stands for the input as a whole.
+    const sourceMap =
+      located && text === located.text ? located.map : [{ textOffset: 0, sourceOffset, verbatim: false }];
+    this.items.push({
+      kind: 'speak',
+      text,
+      sourceOffset,
+      ...(sourceMap ? { sourceMap } : {}),
+      ...(pronunciation ? { pronunciation } : {}),
+    });
   }
 
   private endRun(): void {
@@ -188,18 +193,37 @@ function joined(pieces: readonly TextPiece[]): string {
   return pieces.map((p) => p.text).join('');
 }
 
-/** The trimmed text of `pieces` and the input offset of its first character; undefined if it is all blank. */
-function locate(pieces: readonly TextPiece[]): { text: string; offset: number } | undefined {
+/**
+ * The trimmed text of `pieces`, the input offset of its first character, and where the rest of it is when that
+ * is not simply what follows (see `SourceSpan`); undefined if it is all blank.
+ */
+function locate(
+  pieces: readonly TextPiece[],
+): { text: string; offset: number; map?: SourceSpan[] } | undefined {
   const text = joined(pieces);
   const trimmed = text.trim();
   if (!trimmed) return undefined;
   const lead = text.length - text.trimStart().length;
+  const end = lead + trimmed.length;
+  const map: SourceSpan[] = [];
   let at = 0;
   for (const piece of pieces) {
-    if (lead < at + piece.text.length) {
-      return { text: trimmed, offset: piece.verbatim ? piece.offset + lead - at : piece.offset };
+    const from = Math.max(at, lead);
+    if (from < Math.min(at + piece.text.length, end)) {
+      const sourceOffset = piece.verbatim ? piece.offset + from - at : piece.offset;
+      const last = map.at(-1);
+      const continues =
+        last?.verbatim &&
+        piece.verbatim &&
+        last.sourceOffset + (from - lead - last.textOffset) === sourceOffset;
+      if (!continues) map.push({ textOffset: from - lead, sourceOffset, verbatim: piece.verbatim });
     }
     at += piece.text.length;
   }
-  return undefined;
+  const first = map[0];
+  if (!first) return undefined;
+  const copy = map.length === 1 && first.verbatim;
+  return copy
+    ? { text: trimmed, offset: first.sourceOffset }
+    : { text: trimmed, offset: first.sourceOffset, map };
 }

@@ -87,6 +87,13 @@ function expectWordsCover(text: string, words: WordTiming[], durationMs: number)
     expect(words[i]?.startMs).toBeGreaterThanOrEqual(words[i - 1]?.endMs ?? 0);
 }
 
+/** The words of a sentence as a reader counts them: split at spaces, without the punctuation around them. */
+const wordsOf = (text: string): string[] =>
+  text
+    .split(/\s+/u)
+    .map((w) => w.replace(/^\p{P}+|\p{P}+$/gu, ''))
+    .filter((w) => w !== '');
+
 describe('EspeakTts', () => {
   it('offers English and Mandarin voices', () => {
     expect(tts.label).toBe('espeak.tts');
@@ -112,6 +119,48 @@ describe('EspeakTts', () => {
     expectWordsCover(text, result.words, result.durationMs);
   });
 
+  // espeak-ng times some pairs as one word ("of the" comes as "of" alone, then ʌ v ð ə): every word of the text
+  // must still come out, once, in order, with its own time.
+  it.each([
+    'This is a test of the talking avatar.',
+    'So that the avatar keeps talking for many seconds.',
+    'In the end of the day, to the top: U.S.A. e.g. test.',
+    "I don't know, it's Mr. Smith's well-known (really) rock-n-roll band!",
+    'It costs 1234 dollars, or 3.5 kg, on 12/05/2024 at 10:30.',
+  ])('times every word of "%s", once and in order', async (text) => {
+    const result = await synthesize(text);
+    expect(result.words.map((w) => w.text)).toEqual(wordsOf(text));
+    expectWordsCover(text, result.words, result.durationMs);
+    // Each word has time of its own, except the few ms an abbreviation may get.
+    for (const w of result.words) expect(w.endMs - w.startMs).toBeGreaterThan(20);
+  });
+
+  it('splits a merged pair at the phoneme where the second word starts', async () => {
+    const result = await synthesize('This is a test of the talking avatar.');
+    const [of, the] = result.words.filter((w) => w.text === 'of' || w.text === 'the');
+    // ʌ v | ð ə: "the" starts at its ð.
+    const dh = result.phonemes.filter((p) => p.ipa === 'ð')[1];
+    expect(of?.endMs).toBe(the?.startMs);
+    expect(the?.startMs).toBe(dh?.timeMs);
+  });
+
+  it('keeps punctuation and symbols espeak reads as words of their own', async () => {
+    const text = 'Tom & Jerry got 50% off — C++ rocks.';
+    const result = await synthesize(text);
+    expect(result.words.map((w) => w.text)).toEqual([
+      'Tom',
+      '&',
+      'Jerry',
+      'got',
+      '50',
+      '%',
+      'off',
+      'C++',
+      'rocks',
+    ]);
+    expectWordsCover(text, result.words, result.durationMs);
+  });
+
   it('gives UTF-16 offsets for accented and astral characters', async () => {
     const text = 'Café au lait, 𝒳 naïve.';
     const result = await synthesize(text, 'en-gb');
@@ -129,6 +178,8 @@ describe('EspeakTts', () => {
     expectTimingMatchesAudio(result);
     expectWordsCover(text, result.words, result.durationMs);
     expect(result.words.map((w) => w.text).join('')).toBe('你好世界今天天气很好');
+    // 你 and 很 each come with one word event and the next character spoken with it.
+    expect(result.words.map((w) => w.text)).toEqual(['你好', '世', '界', '今', '天', '天', '气', '很好']);
     // Mandarin phonemes come through as IPA (你好 → n i χ ɑu).
     expect(result.phonemes.slice(0, 4).map((p) => p.ipa.replace(/[ˈˌ]/gu, ''))).toEqual([
       'n',
@@ -136,6 +187,16 @@ describe('EspeakTts', () => {
       'χ',
       'ɑu',
     ]);
+  });
+
+  it.each([
+    ['这是一个测试，让头像一直说话。', '这是一个测试让头像一直说话'],
+    ['2024年3月5日，气温是25度。', '2024年3月5日气温是25度'],
+    ['我说 Hello world，好吗？', '我说Helloworld好吗'],
+  ])('covers every character of the Mandarin "%s"', async (text, letters) => {
+    const result = await synthesize(text, 'cmn');
+    expect(result.words.map((w) => w.text).join('')).toBe(letters);
+    expectWordsCover(text, result.words, result.durationMs);
   });
 
   it('drops language-switch markers from the phonemes of mixed text', async () => {

@@ -1,7 +1,7 @@
 import type { PhonemeEvent, TtsChunk, TtsProvider, TtsRequest, VoiceInfo } from '@dhuman/core';
 import { AsyncQueue } from '@dhuman/core';
 import type { EspeakChunk, EspeakJob } from './espeak-worker.js';
-import { espeakWorkerScript } from './espeak-worker.js';
+import { espeakWorkerScript, isLanguageSwitch } from './espeak-worker.js';
 import { ESPEAK_VOICES, espeakJob } from './settings.js';
 import { WordTimeline } from './word-timeline.js';
 import { WorkerPool } from './worker-pool.js';
@@ -12,9 +12,6 @@ export interface EspeakTtsOptions {
   /** Requests that may wait for a free thread before new ones are refused; default 64. */
   maxQueue?: number;
 }
-
-/** Phoneme events that are espeak's language-switch markers ("(en)", "(cmn)"), not sounds. */
-const LANGUAGE_SWITCH = /^\([a-z]{2,3}(?:-[a-z0-9]+)*\)$/i;
 
 /** espeak-ng's output rate; the renderer resamples to the session rate. */
 export const ESPEAK_SAMPLE_RATE = 22_050;
@@ -58,7 +55,8 @@ export class EspeakTts implements TtsProvider {
       () => chunks.end(),
       (error: unknown) => chunks.fail(error),
     );
-    const words = new WordTimeline(request.text);
+    // What espeak reads (`<` and `>` blanked, same length), so a bracket is never taken for a word.
+    const words = new WordTimeline(job.text);
     let samples = 0;
     let sampleRate = ESPEAK_SAMPLE_RATE;
     try {
@@ -68,8 +66,7 @@ export class EspeakTts implements TtsProvider {
         sampleRate = chunk.sampleRate;
         const phonemes: PhonemeEvent[] = [];
         for (const e of chunk.events)
-          if (e.kind === 'phoneme' && !LANGUAGE_SWITCH.test(e.ipa))
-            phonemes.push({ timeMs: e.ms, ipa: e.ipa });
+          if (e.kind === 'phoneme' && !isLanguageSwitch(e.ipa)) phonemes.push({ timeMs: e.ms, ipa: e.ipa });
         yield { pcm: chunk.pcm, sampleRate, phonemes, words: words.push(chunk.events) };
       }
       if (signal.aborted) return;

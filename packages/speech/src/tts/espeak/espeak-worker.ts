@@ -17,6 +17,13 @@ export type EspeakEvent =
   | { kind: 'phoneme'; ms: number; ipa: string }
   | { kind: 'word'; ms: number; position: number; length: number };
 
+/** Phoneme events that are espeak's language-switch markers ("(en)", "(cmn)"), not sounds. */
+const LANGUAGE_SWITCH = /^\([a-z]{2,3}(?:-[a-z0-9]+)*\)$/i;
+
+export function isLanguageSwitch(ipa: string): boolean {
+  return LANGUAGE_SWITCH.test(ipa);
+}
+
 /** One synthesis callback's worth of output, streamed to the parent as it is produced. */
 export interface EspeakChunk {
   pcm: Int16Array;
