@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import * as clientRender from './client-render.js';
 import * as drive from './drive.js';
 import * as gateway from './gateway.js';
 import { formatTable } from './table.js';
@@ -13,7 +14,7 @@ import type { Benchmark } from './types.js';
 
 /** Every benchmark, by the name given on the command line. New ones are added here. */
 const BENCHMARKS: ReadonlyMap<string, Benchmark> = new Map(
-  [gateway, drive].map((bench) => [bench.name, bench]),
+  [gateway, drive, clientRender].map((bench) => [bench.name, bench]),
 );
 
 const DEFAULT_DURATION_SEC = 5;
