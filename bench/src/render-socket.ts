@@ -19,6 +19,8 @@ export interface Render {
   firstAt?: number;
   finalAt?: number;
   frames: number;
+  /** SeqNo of the latest frame (0 before the first). */
+  lastSeqNo: number;
   /** Audio received so far, from the Base64 lengths. */
   audioMs: number;
   /**
@@ -115,6 +117,7 @@ export class RenderSocket {
       reqId,
       sentAt: 0,
       frames: 0,
+      lastSeqNo: 0,
       audioMs: 0,
       gap: false,
       overlapped: previous !== undefined && previous.finalAt === undefined && previous.error === undefined,
@@ -189,9 +192,12 @@ export class RenderSocket {
       render.error ??= 'SPEECH frame after the Final one';
       return;
     }
-    if (speech.SeqNo !== render.frames) {
-      render.error ??= `SeqNo ${speech.SeqNo} where ${render.frames} was due`;
+    // SeqNo is the sentence number (from 1, as the vendor SDK reads it): it may repeat but never goes back.
+    const seqNo = typeof speech.SeqNo === 'number' ? speech.SeqNo : Number.NaN;
+    if (!(seqNo >= 1 && seqNo >= render.lastSeqNo)) {
+      render.error ??= `SeqNo ${String(speech.SeqNo)} after ${render.lastSeqNo}`;
     }
+    render.lastSeqNo = seqNo;
     render.firstAt ??= at;
     if (at - render.firstAt > render.audioMs) render.gap = true;
     render.frames++;
