@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { DRIVE_PATHS } from '@dhuman/protocol';
+import { BLENDSHAPE_NAMES, DRIVE_PATHS, THFEAT_CHANNELS } from '@dhuman/protocol';
 import { reqId, signedUrl, startTestServer, waitFor, type TestServer } from './harness.js';
 
 interface SpeechRsp {
@@ -8,7 +8,7 @@ interface SpeechRsp {
   ThFeat: number[];
   ThDim: number;
   ThFeatFinal: boolean;
-  Action: Array<{ type: string; start: number }>;
+  Action: Array<{ pos: string; start: number }>;
   Final: boolean;
   SeqNo: number;
 }
@@ -21,7 +21,7 @@ interface Frame {
     ReqId?: string;
     DriverRspType?: string;
     SpeechRsp?: SpeechRsp;
-    ReplyRsp?: { ReplyType: string; ReplyDisplay: string; SeqNo: number; ContentType: number };
+    ReplyRsp?: Record<string, unknown>;
   };
 }
 
@@ -83,6 +83,11 @@ const until = <T>(fn: () => T | undefined, timeoutMs?: number) =>
   waitFor(() => Promise.resolve(fn()), timeoutMs);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * The frame rules the vendor SDK relies on: every frame carries audio (the SDK ends an utterance at once on a
+ * final frame without audio), `Final` only on the last; `SeqNo` is the sentence number from 1 and
+ * `ThFeatFinal` marks the last frame of each sentence; `ThDim` 52 in the vendor's channel order.
+ */
 function expectWellFormed(client: EngineClient, id: string): SpeechRsp[] {
   const frames = client.of(id);
   for (const frame of frames) {
@@ -90,15 +95,31 @@ function expectWellFormed(client: EngineClient, id: string): SpeechRsp[] {
     expect(frame.Header.Code).toBe(0);
   }
   const speech = client.speech(id);
-  expect(speech.map((s) => s.SeqNo)).toEqual(speech.map((_, i) => i));
   expect(speech.filter((s) => s.Final)).toHaveLength(1);
   expect(speech.at(-1)?.Final).toBe(true);
   expect(speech.at(-1)?.ThFeatFinal).toBe(true);
-  for (const s of speech) {
-    expect(s.ThDim).toBe(17);
+  expect(speech.every((s) => s.Audio.length > 0)).toBe(true);
+  expect(speech[0]?.SeqNo).toBe(1);
+  speech.forEach((s, i) => {
+    const next = speech[i + 1];
+    if (next) expect([s.SeqNo, s.SeqNo + 1]).toContain(next.SeqNo);
+    expect(s.ThFeatFinal).toBe(!next || next.SeqNo !== s.SeqNo);
+    expect(s.ThDim).toBe(52);
     expect(s.ThFeat.length % s.ThDim).toBe(0);
-  }
+  });
   return speech;
+}
+
+/** The largest value each vendor ThFeat channel reached. */
+function channelPeaks(speech: SpeechRsp[]): Map<string, number> {
+  const peaks = new Map<string, number>();
+  for (const s of speech) {
+    s.ThFeat.forEach((w, i) => {
+      const name = THFEAT_CHANNELS[i % s.ThDim] ?? `#${i % s.ThDim}`;
+      peaks.set(name, Math.max(peaks.get(name) ?? 0, w));
+    });
+  }
+  return peaks;
 }
 
 describe('driverengine client-render channel', () => {
@@ -113,7 +134,7 @@ describe('driverengine client-render channel', () => {
     await server.dispose();
   });
 
-  it('renders SSML text into SPEECH frames of 24 kHz audio and 17-channel blend shapes', async () => {
+  it('renders SSML text into SPEECH frames of 24 kHz audio and 52-channel blend shapes', async () => {
     const id = reqId();
     client.send({
       ReqId: id,
@@ -138,8 +159,64 @@ describe('driverengine client-render channel', () => {
     expect(Math.abs(frames * 40 - ms)).toBeLessThan(ms * 0.1 + 200);
     expect(speech.flatMap((s) => s.ThFeat).some((w) => w > 0.1)).toBe(true);
     const actions = speech.flatMap((s) => s.Action);
-    expect(actions.map((a) => a.type)).toEqual(['wave']);
+    // The vendor SDK plays Action[].pos (the action's name) once `start` (100 ns units) is reached.
+    expect(actions).toEqual([{ pos: 'wave', start: expect.any(Number) as number }]);
     expect(actions[0]?.start).toBeGreaterThan(1000 * 10_000 * 0.5);
+  });
+
+  it('sends ThFeat in the vendor SDK order: the mouth at its indexes, 0 on every other channel', async () => {
+    const id = reqId();
+    client.send({ ReqId: id, InputText: 'Open your mouth wide, Bob.', DriverType: 'TEXT' });
+    const speech = await client.finished(id);
+    const peaks = channelPeaks(speech);
+    expect(peaks.get('jawOpen')).toBeGreaterThan(0.3);
+    expect(peaks.get('mouthClose')).toBeGreaterThan(0);
+    for (const [name, peak] of peaks) {
+      if (!(BLENDSHAPE_NAMES as readonly string[]).includes(name))
+        expect({ name, peak }).toEqual({ name, peak: 0 });
+    }
+  });
+
+  it('puts Final on the last frame with audio, never on an empty frame after it', async () => {
+    const id = reqId();
+    client.send({ ReqId: id, InputText: 'Hello, I am a digital human.', DriverType: 'TEXT' });
+    const speech = await client.finished(id);
+    const last = speech.at(-1);
+    expect(last?.Final).toBe(true);
+    expect(Buffer.from(last?.Audio ?? '', 'base64').length).toBeGreaterThan(0);
+    expect(last?.ThFeat.length).toBeGreaterThan(0);
+  });
+
+  it('sends one empty final frame when nothing is spoken, carrying the action', async () => {
+    const id = reqId();
+    client.send({
+      ReqId: id,
+      InputText: '<insert-action type="wave"/>',
+      DriverType: 'TEXT',
+      InputTextType: 'SSML',
+    });
+    const speech = await client.finished(id);
+    expect(speech).toEqual([
+      {
+        Audio: '',
+        ThFeat: [],
+        ThDim: 52,
+        ThFeatFinal: true,
+        Action: [{ pos: 'wave', start: 0 }],
+        Words: [],
+        Final: true,
+        SeqNo: 1,
+      },
+    ]);
+  });
+
+  it('numbers a TEXT request as sentence 1', async () => {
+    const id = reqId();
+    client.send({ ReqId: id, InputText: 'One sentence here. And a second one.', DriverType: 'TEXT' });
+    const speech = await client.finished(id);
+    expectWellFormed(client, id);
+    expect(new Set(speech.map((s) => s.SeqNo))).toEqual(new Set([1]));
+    expect(speech.filter((s) => s.ThFeatFinal)).toHaveLength(1);
   });
 
   it('speaks MARKDOWN text without its syntax', async () => {
@@ -166,9 +243,15 @@ describe('driverengine client-render channel', () => {
     expect(frames[0]?.Payload.ReplyRsp).toEqual({
       ReplyType: 'text',
       ReplyDisplay: 'How are you?',
-      SeqNo: 0,
+      // The sentence it is spoken as: Tencent's demo highlights the reply while that SeqNo plays.
+      SeqNo: 1,
       ContentType: 1,
+      IsHighLight: true,
+      InteractionType: '',
+      InteractionContent: '',
+      CloudAiExtra: '{}',
     });
+    expect(JSON.parse(frames[0]?.Payload.ReplyRsp?.CloudAiExtra as string)).toEqual({});
     expect(frames.slice(1).every((f) => f.Payload.DriverRspType === 'SPEECH')).toBe(true);
     expectWellFormed(client, id);
   });
@@ -184,6 +267,11 @@ describe('driverengine client-render channel', () => {
     await client.finished(id);
     const speech = expectWellFormed(client, id);
     expect(durationMs(speech)).toBeGreaterThan(1500);
+    // One SeqNo per rendered sentence (the first clause is released early at its comma), each ending with
+    // ThFeatFinal, as the SDK's `sentence` events read them.
+    const numbers = [...new Set(speech.map((s) => s.SeqNo))];
+    expect(numbers).toEqual([1, 2, 3]);
+    expect(speech.filter((s) => s.ThFeatFinal).map((s) => s.SeqNo)).toEqual(numbers);
   });
 
   it('treats the SDK stream stop as an interrupt and does not speak "end"', async () => {

@@ -159,7 +159,7 @@ describe('session lifecycle over HTTP', () => {
     expect((list.Payload.Sessions as Array<{ SessionId: string }>).map((s) => s.SessionId)).toEqual([second]);
   });
 
-  it('answers describeactionconfigcommanddetail with the opening line', async () => {
+  it('answers describeactionconfigcommanddetail with the opening line under the keys the demo reads', async () => {
     const res = await call(
       server.url,
       '/v2/ivh/virtualmanconfig/virtualmanconfigopen/describeactionconfigcommanddetail',
@@ -171,7 +171,10 @@ describe('session lifecycle over HTTP', () => {
     );
     expect(res.Header.Code).toBe(0);
     const content = JSON.parse(res.Payload.InteractContent as string) as { contents: string };
-    const inner = JSON.parse(content.contents) as { OpeningLine: string };
-    expect(inner.OpeningLine).toMatch(/dhuman/);
+    // Tencent's demo speaks contents["开场白"] and reads the marquee from "跑马灯" / "跑马灯话术".
+    expect(JSON.parse(content.contents)).toEqual({
+      开场白: expect.stringMatching(/dhuman/) as string,
+      跑马灯话术: [],
+    });
   });
 });

@@ -9,9 +9,9 @@ interface Refusal {
 }
 
 /** Opens a WebSocket and resolves with the HTTP refusal of its upgrade (status and envelope body). */
-function refusal(url: string): Promise<Refusal> {
+function refusal(url: string, options: WebSocket.ClientOptions = {}): Promise<Refusal> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, options);
     ws.on('open', () => reject(new Error('upgrade unexpectedly accepted')));
     ws.on('unexpected-response', (_req, res) => {
       let data = '';
@@ -20,6 +20,19 @@ function refusal(url: string): Promise<Refusal> {
         resolve({ status: res.statusCode ?? 0, body: JSON.parse(data) as Refusal['body'] }),
       );
     });
+    ws.on('error', () => undefined);
+  });
+}
+
+/** Opens a WebSocket; resolves with 'open' or the HTTP status that refused it. */
+function outcome(url: string, options: WebSocket.ClientOptions = {}): Promise<'open' | number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, options);
+    ws.on('open', () => {
+      ws.close();
+      resolve('open');
+    });
+    ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
     ws.on('error', () => undefined);
   });
 }
@@ -97,5 +110,50 @@ describe('WebSocket upgrades are authenticated in the upgrade step', () => {
       }),
     );
     expect(foreign).toMatchObject({ status: 404, body: { Header: { Code: 110018 } } });
+  });
+});
+
+// Browsers send the page's Origin with a WebSocket upgrade but apply no CORS to it: with an origin list in
+// DHUMAN_CORS_ORIGINS, sockets used to open from any page anyway.
+describe('WebSocket upgrades and DHUMAN_CORS_ORIGINS', () => {
+  let server: TestServer;
+  let wsBase: string;
+  const engineUrl = () => signedUrl(wsBase, DRIVE_PATHS.driverEngine, { extra: { requestid: 'm1' } });
+  beforeAll(async () => {
+    server = await startTestServer({ DHUMAN_CORS_ORIGINS: 'https://shop.example, http://localhost:5173' });
+    wsBase = server.url.replace(/^http/, 'ws');
+  });
+  afterAll(async () => {
+    await server.dispose();
+  });
+
+  it('refuses a signed upgrade from an origin not in the list with 403, before checking the signature', async () => {
+    const r = await refusal(await engineUrl(), { origin: 'https://evil.example' });
+    expect(r.status).toBe(403);
+    expect(r.body.Header.Code).toBe(100005);
+    expect(r.body.Header.Message).toMatch(/origin https:\/\/evil\.example .*DHUMAN_CORS_ORIGINS/);
+    const unsigned = await refusal(`${wsBase}${DRIVE_PATHS.driverEngine}`, { origin: 'null' });
+    expect(unsigned.status).toBe(403);
+  });
+
+  it('lets listed origins, the server’s own pages and clients without an Origin through', async () => {
+    expect(await outcome(await engineUrl(), { origin: 'https://shop.example' })).toBe('open');
+    expect(await outcome(await engineUrl(), { origin: 'http://LOCALHOST:5173' })).toBe('open');
+    expect(await outcome(await engineUrl(), { origin: new URL(server.url).origin })).toBe('open');
+    expect(await outcome(await engineUrl())).toBe('open');
+  });
+});
+
+describe('WebSocket upgrades with the default DHUMAN_CORS_ORIGINS (*)', () => {
+  it('accept any Origin', async () => {
+    const server = await startTestServer();
+    try {
+      const url = await signedUrl(server.url.replace(/^http/, 'ws'), DRIVE_PATHS.driverEngine, {
+        extra: { requestid: 'm1' },
+      });
+      expect(await outcome(url, { origin: 'https://anywhere.example' })).toBe('open');
+    } finally {
+      await server.dispose();
+    }
   });
 });

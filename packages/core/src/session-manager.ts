@@ -368,6 +368,11 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     this.opts.sessions.touch(sessionId, this.now());
   }
 
+  /** Records the session's last drive state, which statsession reports as `SpeakStatus` (spec §3.4). */
+  recordSpeakStatus(sessionId: string, speakStatus: string): void {
+    this.opts.sessions.updateSpeakStatus(sessionId, speakStatus, this.now());
+  }
+
   list(appkey: string, filter?: SessionFilter): SessionRecord[] {
     return this.opts.sessions.listLive(appkey, filter);
   }

@@ -85,6 +85,8 @@ export interface SessionStore {
   markClosed(sessionId: string, from: SessionStatus, fields: CloseFields): boolean;
   markFailed(sessionId: string, errorCode: number, errorMessage: string, at: number): boolean;
   touch(sessionId: string, at: number): void;
+  /** Records a live session's last drive state (`SpeakStatus` of statsession). */
+  updateSpeakStatus(sessionId: string, speakStatus: string, at: number): void;
   /** Live sessions whose idle deadline (last activity + their idle timeout) is before `now`. */
   listIdle(now: number): SessionRecord[];
   /** Every live session, used once at start-up to close what a dead process left behind. */

@@ -176,5 +176,18 @@ export interface ReqIdResponse {
 
 export interface DescribeActionConfigResponse {
   ReqId: string;
+  /** `""`, or the JSON text of `{contents: <the JSON text of InteractContents>}`. */
   InteractContent: string;
+}
+
+/**
+ * The project's scripted interaction, under the key names Tencent's Web SDK demo pages read (spec §9.2): the
+ * opening line (`开场白`), which the demo speaks once the session's channel is open, and the marquee: its title and
+ * the suggestions it scrolls (`跑马灯`; a clicked one is sent as a question), and the typed phrases that bring
+ * it back with its title spoken (`跑马灯话术`).
+ */
+export interface InteractContents {
+  开场白?: string;
+  跑马灯?: { title: string; content: string[] };
+  跑马灯话术?: string[];
 }

@@ -37,6 +37,11 @@ export interface RunningServer {
   devTokens: DevTokens;
   /** Sessions found live at start-up and closed as lost to the restart. */
   recoveredSessions: number;
+  /**
+   * Settles once the speech engine, warmed in the background from start-up on, is ready (true) or its warm-up
+   * failed (false: it then starts on first use). Listening does not wait for it.
+   */
+  speechReady: Promise<boolean>;
   /** Graceful stop: closes live sessions, stops listening, closes the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -130,8 +135,11 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     manager.on('error', (error, sessionId) =>
       app.log.error({ err: error, sessionId }, 'session preparation failed'),
     );
-    const upgrades = new UpgradeRouter(verifier, (url, error) =>
-      app.log.info({ url, code: error.code, reason: error.message }, 'websocket upgrade refused'),
+    const upgrades = new UpgradeRouter(
+      verifier,
+      (url, error, status) =>
+        app.log.info({ url, status, code: error.code, reason: error.message }, 'websocket upgrade refused'),
+      config.corsOrigins,
     );
     app.server.on('upgrade', upgrades.handle);
     const channels = new CommandChannels({ manager, drives, log: app.log });
@@ -142,6 +150,20 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     upgrades.register(DRIVE_PATHS.driverEngine, engine.handleUpgrade);
 
     await app.listen({ host: config.host, port: config.port });
+    // A cold engine makes the first utterance after start take seconds (worker threads, WASM, voices): warm it
+    // now, in the background, rather than on the first createsession or driverengine request.
+    let closing: Promise<void> | undefined;
+    const warmStart = performance.now();
+    const speechReady = speechEngine.warmUp().then(
+      () => {
+        app.log.info({ ms: Math.round(performance.now() - warmStart) }, 'speech engine ready');
+        return true;
+      },
+      (error: unknown) => {
+        if (!closing) app.log.warn({ err: error }, 'speech engine warm-up failed; it starts on first use');
+        return false;
+      },
+    );
     manager.startIdleSweep();
     const purgeTimer = setInterval(() => {
       try {
@@ -160,7 +182,6 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       app.log.warn({ sessions: recoveredSessions }, 'closed sessions left live by a previous process');
     }
 
-    let closing: Promise<void> | undefined;
     const close = (): Promise<void> => {
       closing ??= (async () => {
         clearInterval(purgeTimer);
@@ -190,6 +211,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       avatars,
       devTokens,
       recoveredSessions,
+      speechReady,
       close,
     };
   } catch (error) {

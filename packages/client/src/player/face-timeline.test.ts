@@ -1,4 +1,4 @@
-import { BLENDSHAPE_NAMES } from '@dhuman/protocol';
+import { BLENDSHAPE_NAMES, THFEAT_CHANNELS } from '@dhuman/protocol';
 import { describe, expect, it } from 'vitest';
 import type { PlaybackPosition } from './audio-scheduler.js';
 import { FaceTimeline, type PlaybackMap } from './face-timeline.js';
@@ -55,6 +55,27 @@ describe('FaceTimeline', () => {
     expect(faces.weightsAt(0.08)?.[0]).toBeCloseTo(0.7, 6);
     expect(faces.weightsAt(0.11)?.[0]).toBeCloseTo(0.7, 6);
     expect(faces.weightsAt(0.121)).toBeNull();
+  });
+
+  it('reads a 52-channel frame in the vendor order dhuman sends', () => {
+    const faces = new FaceTimeline(playback('a', 0, 1));
+    const wire = new Array<number>(52).fill(0);
+    wire[THFEAT_CHANNELS.indexOf('jawOpen')] = 0.8;
+    wire[THFEAT_CHANNELS.indexOf('mouthLowerDownRight')] = 0.3;
+    wire[THFEAT_CHANNELS.indexOf('tongueOut')] = 0.2;
+    wire[THFEAT_CHANNELS.indexOf('eyeBlinkLeft')] = 1; // not a channel dhuman draws
+    faces.add('a', 0, wire, 52);
+    const weights = [...(faces.weightsAt(0) ?? [])];
+    const expected = BLENDSHAPE_NAMES.map((name) =>
+      name === 'jawOpen' ? 0.8 : name === 'mouthLowerDownRight' ? 0.3 : name === 'tongueOut' ? 0.2 : 0,
+    );
+    weights.forEach((w, c) => expect(w).toBeCloseTo(expected[c] ?? Number.NaN, 6));
+  });
+
+  it('reads a 17-channel frame (older servers) in the internal order', () => {
+    const faces = new FaceTimeline(playback('a', 0, 1));
+    faces.add('a', 0, [0.9, ...new Array<number>(16).fill(0)], 17);
+    expect(faces.weightsAt(0)?.[BLENDSHAPE_NAMES.indexOf('jawOpen')]).toBeCloseTo(0.9, 6);
   });
 
   it('keeps the 17 known channels of a wider ThDim and zero-fills a narrower one', () => {

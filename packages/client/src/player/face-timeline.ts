@@ -1,4 +1,10 @@
-import { BLENDSHAPE_FRAME_MS, BLENDSHAPE_NAMES, CLIENT_RENDER_SAMPLE_RATE } from '@dhuman/protocol';
+import {
+  BLENDSHAPE_FRAME_MS,
+  BLENDSHAPE_NAMES,
+  CLIENT_RENDER_SAMPLE_RATE,
+  THFEAT_DIM,
+  THFEAT_INDEX_OF_BLENDSHAPE,
+} from '@dhuman/protocol';
 import type { PlaybackPosition } from './audio-scheduler.js';
 
 /** Maps a context time to the sample of whichever utterance plays then (the audio scheduler does). */
@@ -7,6 +13,14 @@ export interface PlaybackMap {
 }
 
 const CHANNELS = BLENDSHAPE_NAMES.length;
+
+/** Where each internal channel sits in a ThFeat frame of `thDim` values (-1: not sent). */
+function wireIndexes(thDim: number): readonly number[] {
+  // 52 (or more) is the vendor order that dhuman sends; a narrower frame is the internal order of older
+  // dhuman servers (ThDim 17), and channels it lacks are 0.
+  if (thDim >= THFEAT_DIM) return THFEAT_INDEX_OF_BLENDSHAPE;
+  return BLENDSHAPE_NAMES.map((_, c) => (c < thDim ? c : -1));
+}
 
 interface FaceTrack {
   /** Sample position (in the ReqId's audio) of each frame, ascending. */
@@ -34,8 +48,9 @@ export class FaceTimeline {
 
   /**
    * Adds the face frames of one SPEECH frame of `reqId` whose audio starts `audioSample` samples into the
-   * ReqId's audio. `thFeat` holds `thDim` weights per frame; channels past the 17 known ones are ignored and
-   * missing ones are 0. Frames at or after the new ones' start replace what was there.
+   * ReqId's audio. `thFeat` holds `thDim` weights per frame, in the vendor's `THFEAT_CHANNELS` order when
+   * `thDim` is 52 or more (channels dhuman does not draw are ignored), else in the internal `BLENDSHAPE_NAMES` order
+   * with missing channels at 0. Frames at or after the new ones' start replace what was there.
    */
   add(reqId: string, audioSample: number, thFeat: ArrayLike<number>, thDim: number): void {
     if (thDim <= 0) return;
@@ -51,10 +66,13 @@ export class FaceTimeline {
     while (keep > 0 && (track.times[keep - 1] ?? 0) >= first) keep--;
     track.times.length = keep;
     track.frames.length = keep;
-    const used = Math.min(thDim, CHANNELS);
+    const indexes = wireIndexes(thDim);
     for (let f = 0; f < count; f++) {
       const weights = new Float32Array(CHANNELS);
-      for (let c = 0; c < used; c++) weights[c] = thFeat[f * thDim + c] ?? 0;
+      for (let c = 0; c < CHANNELS; c++) {
+        const index = indexes[c] ?? -1;
+        if (index >= 0) weights[c] = thFeat[f * thDim + index] ?? 0;
+      }
       track.times.push(first + f * this.#stride);
       track.frames.push(weights);
     }

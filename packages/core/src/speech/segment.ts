@@ -1,7 +1,7 @@
 import type { WordTiming } from './types.js';
 import type { VisemeEvent } from './visemes.js';
 
-// The channel list is a wire fact (ThFeat order), so it lives in the protocol package.
+// The internal channel list lives next to the wire's ThFeat order (THFEAT_CHANNELS) in the protocol package.
 export { BLENDSHAPE_NAMES, type BlendshapeName } from '@dhuman/protocol';
 
 /** Face pose at `timeMs` (a multiple of BLENDSHAPE_FRAME_MS from the utterance start). */

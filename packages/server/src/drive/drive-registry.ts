@@ -27,7 +27,16 @@ export class DriveRegistry {
         session,
         speech: this.speech,
         clock: this.clock,
-        ...(this.onAnyEvent && { onEvent: this.onAnyEvent }),
+        onEvent: (event) => {
+          // statsession's SpeakStatus: the last drive state, whether the drive came by channel or HTTP.
+          // Informational only: a store that fails here (closing at shutdown) must not stop the speech.
+          try {
+            if (event.SpeakStatus) this.manager.recordSpeakStatus(event.SessionId, event.SpeakStatus);
+          } catch {
+            // the next event records it again
+          }
+          this.onAnyEvent?.(event);
+        },
       });
       this.drives.set(session.sessionId, drive);
     }

@@ -199,6 +199,11 @@ describe('SqliteStore live-session count', () => {
     expect(store.countLive('b')).toBe(1);
     expect(store.countLive('nobody')).toBe(0);
     expect(store.listLive('a').map((s) => s.sessionId)).toEqual(['s4']);
+    // The last drive state is kept while a session is live, and frozen once it is closed.
+    store.updateSpeakStatus('s4', 'TextStart', 5);
+    expect(store.getSession('s4')).toMatchObject({ speakStatus: 'TextStart', updatedAt: 5 });
+    store.updateSpeakStatus('s1', 'TextOver', 6);
+    expect(store.getSession('s1')?.speakStatus).toBe('');
     store.close();
   });
 });

@@ -284,6 +284,9 @@ export class SqliteStore
       touch: db.prepare(
         `UPDATE sessions SET last_activity_at = max(last_activity_at, ?) WHERE session_id = ? AND ${LIVE}`,
       ),
+      updateSpeakStatus: db.prepare(
+        `UPDATE sessions SET speak_status = @speakStatus, updated_at = @at WHERE session_id = @sessionId AND ${LIVE}`,
+      ),
       listIdle: db.prepare<[number], SessionRow>(
         `SELECT * FROM sessions WHERE ${LIVE} AND last_activity_at + idle_timeout_ms < ?`,
       ),
@@ -474,6 +477,10 @@ export class SqliteStore
 
   touch(sessionId: string, at: number): void {
     this.stmt.touch.run(at, sessionId);
+  }
+
+  updateSpeakStatus(sessionId: string, speakStatus: string, at: number): void {
+    this.stmt.updateSpeakStatus.run({ sessionId, speakStatus, at });
   }
 
   listIdle(now: number): SessionRecord[] {

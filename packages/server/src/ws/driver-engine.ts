@@ -2,8 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { SessionManager, SpeechSegment, TtsProvider } from '@dhuman/core';
-import { BLENDSHAPE_NAMES, SESSION_SAMPLE_RATE } from '@dhuman/core';
+import type { SessionManager, TtsProvider } from '@dhuman/core';
 import { describeIssue, ERRORS, IvhError } from '@dhuman/protocol';
 import {
   AudioVisemeEstimator,
@@ -21,6 +20,7 @@ import {
   type DriverPayload,
 } from '../driver-engine/frame-schema.js';
 import { stripMarkdown } from '../driver-engine/markdown.js';
+import { SpeechWriter, type SpeechFrameSink } from '../driver-engine/speech-writer.js';
 import { CLOSE_CODES } from './command-channel.js';
 import { TokenBucket } from './token-bucket.js';
 import { rawToString, reqIdOf } from './frame-text.js';
@@ -43,8 +43,6 @@ export interface DriverEngineOptions {
 const HARD_FRAME_LIMIT = 4 * 1024 * 1024;
 /** Rendering waits while this much is queued on the socket: the client paces playback, not the server. */
 const HIGH_WATER_BYTES = 1024 * 1024;
-/** 100-ns units per ms (the unit of `Action[].start`). */
-const TICKS_PER_MS = 10_000;
 
 interface Job {
   reqId: string;
@@ -115,7 +113,7 @@ export class DriverEngine {
 }
 
 /** One socket: its running ReqIds and the frames it sends. */
-class DriverConnection {
+class DriverConnection implements SpeechFrameSink {
   private readonly jobs = new Map<string, Job>();
   private readonly bucket: TokenBucket;
 
@@ -211,14 +209,11 @@ class DriverConnection {
     }
     const job = this.begin(payload.ReqId);
     const writer = new SpeechWriter(this, payload.ReqId, job.controller.signal);
-    if (payload.DriverType === 'CHAT') {
-      this.sendFrame(payload.ReqId, {
-        DriverRspType: 'REPLY',
-        ReplyRsp: { ReplyType: 'text', ReplyDisplay: payload.InputText, SeqNo: 0, ContentType: 1 },
-      });
-    }
+    if (payload.DriverType === 'CHAT') this.sendFrame(payload.ReqId, replyFrame(payload.InputText));
     void (async () => {
       try {
+        // A TEXT or CHAT request is one sentence (SeqNo 1): the renderer does not report sentence boundaries.
+        writer.beginSentence();
         await this.render(plan, voice, writer, job.controller.signal);
         if (!job.controller.signal.aborted) await writer.finish();
       } catch (error) {
@@ -304,7 +299,10 @@ class DriverConnection {
       if (signal.aborted) return;
       try {
         const plan = parseSpeechInput(stripMarkdown(sentence));
+        // Each sentence of a stream is one SeqNo; its last frame has ThFeatFinal.
+        stream.writer.beginSentence();
         await this.render(plan, stream.voice, stream.writer, signal);
+        stream.writer.endSentence();
       } catch (error) {
         if (signal.aborted) return;
         this.fail(job.reqId, error);
@@ -400,94 +398,27 @@ class DriverConnection {
   }
 }
 
-/** A word on the ReqId's timeline (ms from the start of its audio), as `SpeechRsp.Words` carries it. */
-interface FrameWord {
-  Text: string;
-  StartMs: number;
-  EndMs: number;
-}
-
-interface HeldSegment {
-  segment: SpeechSegment;
-  baseMs: number;
-  /** Where its audio ends on the ReqId's timeline. */
-  endMs: number;
-  words: FrameWord[];
-}
-
 /**
- * The SPEECH frames of one ReqId. One segment is held back so the last frame can carry `Final` and
- * `ThFeatFinal`; `positionMs` is how much audio this ReqId has had (stream sentences follow each other).
- * The TTS knows a word only once the next one starts, so a word can come with a segment after the one its
- * audio starts in: while the earlier segment is still held, the word moves back to it.
+ * The `REPLY` frame of a CHAT: the text to be spoken, as one sentence (`SeqNo` 1, matching the SPEECH frames).
+ * Tencent's demo page reads `InteractionType` (rich items such as "Image"; anything else is text),
+ * `JSON.parse`s a non-empty `CloudAiExtra` (looking for `references`), and highlights the reply of the
+ * sentence being spoken when `IsHighLight` is true.
  */
-class SpeechWriter {
-  private seqNo = 0;
-  private held: HeldSegment | undefined;
-  positionMs = 0;
-
-  constructor(
-    private readonly connection: DriverConnection,
-    private readonly reqId: string,
-    private readonly signal: AbortSignal,
-  ) {}
-
-  async push(segment: SpeechSegment, baseMs: number): Promise<void> {
-    const endMs = baseMs + segment.startMs + (segment.pcm.length * 1000) / SESSION_SAMPLE_RATE;
-    this.positionMs = endMs;
-    const words = segment.words.map((w) => ({
-      Text: w.text,
-      StartMs: Math.round(baseMs + w.startMs),
-      EndMs: Math.round(baseMs + Math.max(w.startMs, w.endMs)),
-    }));
-    const previous = this.held;
-    const current: HeldSegment = { segment, baseMs, endMs, words };
-    if (previous) {
-      previous.words.push(...words.filter((w) => w.StartMs < previous.endMs));
-      current.words = words.filter((w) => w.StartMs >= previous.endMs);
-    }
-    this.held = current;
-    if (previous) await this.send(previous, false);
-  }
-
-  /** Sends the held segment as the final frame, or an empty final frame when nothing was spoken. */
-  async finish(): Promise<void> {
-    const last = this.held;
-    this.held = undefined;
-    await this.send(last, true);
-  }
-
-  private async send(held: HeldSegment | undefined, final: boolean): Promise<void> {
-    await this.connection.drained(this.signal);
-    if (this.signal.aborted) return;
-    const segment = held?.segment;
-    const baseMs = held?.baseMs ?? 0;
-    const thFeat: number[] = [];
-    for (const frame of segment?.blendshapes ?? []) {
-      for (const weight of frame.weights) thFeat.push(Math.round(weight * 1000) / 1000);
-    }
-    const pcm = segment?.pcm ?? new Int16Array(0);
-    this.connection.sendFrame(this.reqId, {
-      DriverRspType: 'SPEECH',
-      SpeechRsp: {
-        Audio: Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength).toString('base64'),
-        ThFeat: thFeat,
-        ThDim: BLENDSHAPE_DIM,
-        ThFeatFinal: final,
-        Action: (segment?.actions ?? []).map((a) => ({
-          type: a.action,
-          start: Math.round((baseMs + a.timeMs) * TICKS_PER_MS),
-        })),
-        // dhuman extension (ignored by the vendor SDK): words starting in this frame's audio, for subtitles.
-        Words: held?.words ?? [],
-        Final: final,
-        SeqNo: this.seqNo++,
-      },
-    });
-  }
+function replyFrame(text: string): Record<string, unknown> {
+  return {
+    DriverRspType: 'REPLY',
+    ReplyRsp: {
+      ReplyType: 'text',
+      ReplyDisplay: text,
+      SeqNo: 1,
+      ContentType: 1,
+      IsHighLight: true,
+      InteractionType: '',
+      InteractionContent: '',
+      CloudAiExtra: '{}',
+    },
+  };
 }
-
-const BLENDSHAPE_DIM = BLENDSHAPE_NAMES.length;
 
 function plainPlan(text: string): SpeechPlan {
   return { items: text.trim() ? [{ kind: 'speak', text, sourceOffset: 0 }] : [] };

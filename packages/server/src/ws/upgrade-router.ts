@@ -11,21 +11,35 @@ export type ChannelHandler = (
   caller: VerifiedCaller,
 ) => void;
 
+/** Told of every refused upgrade (logging); the URL has its signature redacted. */
+export type RefusalListener = (url: string, error: IvhError, status: number) => void;
+
+/** HTTP status of an upgrade refused for its `Origin`. */
+export const ORIGIN_REFUSED_STATUS = 403;
+
 /**
  * Authenticates WebSocket upgrades in the HTTP `upgrade` step (as the ws docs advise, not `verifyClient`) and
  * hands them to the channel registered for the path. A refusal is one short HTTP response with the IVH
  * envelope as body, then the socket closes: cheap, because the Web SDK retries refused upgrades at once and
  * without limit (spec §9.3).
+ *
+ * Browsers do not apply CORS to WebSockets, but they do send the page's `Origin`. With an origin list (not
+ * `*`), an upgrade whose `Origin` is neither listed nor the server's own (same host) is refused with 403
+ * before its signature is checked. Without an `Origin` (a client that is not a browser) the upgrade goes on.
  */
 export class UpgradeRouter {
   private readonly channels = new Map<string, ChannelHandler>();
   private readonly prefixes: Array<[string, ChannelHandler]> = [];
+  private readonly origins: '*' | ReadonlySet<string>;
 
   constructor(
     private readonly verifier: VerifierOptions,
-    /** Told of every refusal (logging); the URL it gets has its signature redacted. */
-    private readonly onRefused: (url: string, error: IvhError) => void = () => undefined,
-  ) {}
+    private readonly onRefused: RefusalListener = () => undefined,
+    /** Origins allowed to open sockets (`DHUMAN_CORS_ORIGINS`); `*` allows any. */
+    origins: '*' | readonly string[] = '*',
+  ) {
+    this.origins = origins === '*' ? '*' : new Set(origins.map((o) => o.toLowerCase()));
+  }
 
   register(path: string, handler: ChannelHandler): void {
     if (!path.startsWith(IVH_WS_PREFIX) && !path.startsWith('/dhuman/')) {
@@ -50,6 +64,16 @@ export class UpgradeRouter {
     const url = request.url ?? '';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
+    const origin = request.headers.origin;
+    if (origin !== undefined && !this.originAllowed(origin, request.headers.host)) {
+      const error = new IvhError(
+        ERRORS.UNAUTHORIZED,
+        `origin ${origin.slice(0, 200)} may not open WebSockets here; add it to DHUMAN_CORS_ORIGINS`,
+      );
+      this.onRefused(redactUrl(url), error, ORIGIN_REFUSED_STATUS);
+      refuseUpgrade(socket, ORIGIN_REFUSED_STATUS, error);
+      return;
+    }
     try {
       const caller = verifySignedQuery(q === -1 ? '' : url.slice(q + 1), this.verifier);
       const channel = this.channelFor(path);
@@ -64,10 +88,22 @@ export class UpgradeRouter {
         ivh.code === ERRORS.INVALID_PARAMETER.code && !this.channelFor(path)
           ? 404
           : (errorByCode(ivh.code)?.upgradeStatus ?? 400);
-      this.onRefused(redactUrl(url), ivh);
+      this.onRefused(redactUrl(url), ivh, status);
       refuseUpgrade(socket, status, ivh);
     }
   };
+
+  private originAllowed(origin: string, host: string | undefined): boolean {
+    if (this.origins === '*') return true;
+    const normalised = origin.toLowerCase();
+    if (this.origins.has(normalised)) return true;
+    // The server's own pages (the demo at /) are same-origin: browsers apply no CORS to them either.
+    try {
+      return host !== undefined && new URL(normalised).host === host.toLowerCase();
+    } catch {
+      return false;
+    }
+  }
 }
 
 /** Refuses with the HTTP status the catalogue gives the error's code (401 auth, 404 unknown, 410 closed…). */
