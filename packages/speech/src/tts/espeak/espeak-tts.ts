@@ -4,7 +4,8 @@ import type { EspeakChunk, EspeakJob } from './espeak-worker.js';
 import { espeakWorkerScript, isLanguageSwitch } from './espeak-worker.js';
 import { ESPEAK_VOICES, espeakJob } from './settings.js';
 import { WordTimeline } from './word-timeline.js';
-import { WorkerPool } from './worker-pool.js';
+import { ERRORS, IvhError } from '@dhuman/protocol';
+import { WorkerPool, WorkerPoolError } from './worker-pool.js';
 
 export interface EspeakTtsOptions {
   /** Synthesis threads; default min(2, CPUs). */
@@ -53,7 +54,7 @@ export class EspeakTts implements TtsProvider {
     const chunks = new AsyncQueue<EspeakChunk>();
     void this.pool.run(job, { signal: jobSignal, onEvent: (chunk) => chunks.push(chunk) }).then(
       () => chunks.end(),
-      (error: unknown) => chunks.fail(error),
+      (error: unknown) => chunks.fail(asCapacityError(error)),
     );
     // What espeak reads (`<` and `>` blanked, same length), so a bracket is never taken for a word.
     const words = new WordTimeline(job.text);
@@ -80,4 +81,15 @@ export class EspeakTts implements TtsProvider {
   close(): Promise<void> {
     return this.pool.close();
   }
+}
+
+/**
+ * A full queue is overload, not a fault: callers get the IVH "not enough rendering compute" code (retry later)
+ * instead of a generic drive failure, and servers need not log a stack for it.
+ */
+function asCapacityError(error: unknown): unknown {
+  if (error instanceof WorkerPoolError && error.code === 'queue_full') {
+    return new IvhError(ERRORS.RENDER_CAPACITY_EXHAUSTED, `speech engine is busy: ${error.message}`);
+  }
+  return error;
 }
