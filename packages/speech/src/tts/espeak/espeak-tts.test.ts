@@ -1,8 +1,10 @@
 import type { PhonemeEvent, TtsRequest, WordTiming } from '@dhuman/core';
 import { BLENDSHAPE_FRAME_MS } from '@dhuman/core';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { phonemesToVisemes } from '../../lipsync/phoneme-visemes.js';
 import { ESPEAK_SAMPLE_RATE, EspeakTts } from './espeak-tts.js';
+import { ESPEAK_THREAD_NAME } from './espeak-worker.js';
 
 // One engine for the file: starting and warming its two threads is the slow part (1-2.5 s).
 let tts: EspeakTts;
@@ -259,6 +261,23 @@ describe('EspeakTts', () => {
     const next = await synthesize('Next.');
     expect(next.totalMs).toBeLessThan(500);
   });
+
+  it.runIf(process.platform === 'linux')(
+    'names its worker threads so operators and benchmarks see them',
+    async () => {
+      const own = new EspeakTts({ workers: 2 });
+      await own.warmUp();
+      const names = readdirSync('/proc/self/task').map((tid) => {
+        try {
+          return readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
+        } catch {
+          return '';
+        }
+      });
+      await own.close();
+      expect(names.filter((name) => name === ESPEAK_THREAD_NAME).length).toBeGreaterThanOrEqual(2);
+    },
+  );
 
   it('rejects an unknown voice with the list of voices', async () => {
     await expect(synthesize('x', 'xx-klingon')).rejects.toThrow(

@@ -1,6 +1,9 @@
 import type { JobHandler } from './worker-protocol.js';
 import { poolWorkerScript } from './worker-protocol.js';
 
+/** The OS thread name of each espeak-ng worker (see `poolWorkerScript`). */
+export const ESPEAK_THREAD_NAME = 'dhuman-tts';
+
 /** One synthesis, as the parent sends it. */
 export interface EspeakJob {
   text: string;
@@ -113,5 +116,9 @@ async function setupEspeakWorker(espeak: EspeakModuleNamespace): Promise<JobHand
 
 /** The worker module: the espeak package (resolved here, in the parent) plus the handler above. */
 export function espeakWorkerScript(): URL {
-  return poolWorkerScript(setupEspeakWorker, [import.meta.resolve('@echogarden/espeak-ng-emscripten')]);
+  return poolWorkerScript(
+    setupEspeakWorker,
+    [import.meta.resolve('@echogarden/espeak-ng-emscripten')],
+    ESPEAK_THREAD_NAME,
+  );
 }

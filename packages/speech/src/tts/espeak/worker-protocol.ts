@@ -73,10 +73,18 @@ export type PoolWorkerSetup = (
  * `imports` must be absolute URLs (a data: module cannot resolve bare specifiers): resolve them in the parent
  * with `import.meta.resolve`. `setup` is stringified, so it must be self-contained like `servePoolJobs`.
  */
-export function poolWorkerScript(setup: PoolWorkerSetup, imports: readonly string[] = []): URL {
+export function poolWorkerScript(
+  setup: PoolWorkerSetup,
+  imports: readonly string[] = [],
+  threadName = 'dhuman-worker',
+): URL {
   const names = imports.map((_, i) => `m${i}`);
   const source = [
     `import { parentPort, workerData } from 'node:worker_threads';`,
+    `import { writeFileSync } from 'node:fs';`,
+    // Names the OS thread (Linux, 15 characters at most) so `top -H` and the benchmarks can tell the pool's
+    // threads from V8's and libuv's, which Node leaves all named `node`. Elsewhere the write fails, harmlessly.
+    `try { writeFileSync('/proc/thread-self/comm', ${JSON.stringify(threadName.slice(0, 15))}); } catch {}`,
     ...imports.map((url, i) => `import * as m${i} from ${JSON.stringify(url)};`),
     `const handler = await (${setup.toString()})(${names.join(', ')});`,
     `(${servePoolJobs.toString()})(parentPort, workerData, handler);`,
