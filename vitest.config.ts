@@ -17,6 +17,7 @@ export default defineConfig({
       { find: /^@dhuman\/avatar\/node$/, replacement: src('avatar/src/node/index.ts') },
       pkg('core'),
       pkg('speech'),
+      pkg('media'),
       pkg('server'),
       pkg('client'),
     ],

@@ -20,6 +20,13 @@ export const systemPackages = [
   { command: 'python3', pkg: 'python3', for: 'build', why: 'node-gyp compiles better-sqlite3 from source' },
   { command: 'make', pkg: 'make', for: 'build', why: 'node-gyp compiles better-sqlite3 from source' },
   { command: 'g++', pkg: 'g++', for: 'build', why: 'node-gyp compiles better-sqlite3 from source' },
+  // Live streams and generated videos: the encoder (packages/media) spawns ffmpeg; ffprobe comes in the same package.
+  {
+    command: 'ffmpeg',
+    pkg: 'ffmpeg',
+    for: 'run',
+    why: 'live streams and videos are encoded by an ffmpeg child process',
+  },
   // Browser tests (tests/e2e) drive Debian's Chromium through playwright-core, which downloads no browser.
   {
     command: 'chromium',

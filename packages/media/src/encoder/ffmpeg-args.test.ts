@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { buildFfmpegArgs, inputArgs, outputArgs } from './ffmpeg-args.js';
+
+const video = { width: 512, height: 512, fps: 25 };
+const audio = { sampleRate: 24000 };
+
+/** The value following `flag` in `args` (each flag appears once per output in these builders). */
+function after(args: string[], flag: string): string | undefined {
+  const i = args.indexOf(flag);
+  return i < 0 ? undefined : args[i + 1];
+}
+
+describe('inputArgs', () => {
+  it('reads RGBA frames on stdin and mono s16le on fd 3, neither probed', () => {
+    expect(inputArgs(video, audio).join(' ')).toBe(
+      '-probesize 32 -analyzeduration 0 -f rawvideo -pix_fmt rgba -s 512x512 -r 25 -i pipe:0 ' +
+        '-probesize 32 -analyzeduration 0 -f s16le -ar 24000 -ac 1 -i pipe:3',
+    );
+  });
+});
+
+describe('buildFfmpegArgs', () => {
+  it('starts quiet and non-interactive', () => {
+    const args = buildFfmpegArgs({ video, audio, target: { kind: 'rtmp', url: 'rtmp://h/live/s' } });
+    expect(args.slice(0, 5)).toEqual(['-hide_banner', '-loglevel', 'error', '-nostats', '-nostdin']);
+  });
+
+  it.each([
+    [{ ...video, width: 511 }, /width/],
+    [{ ...video, height: 0 }, /height/],
+    [{ ...video, fps: 0 }, /fps/],
+  ])('refuses a bad video format %o', (bad, message) => {
+    expect(() => buildFfmpegArgs({ video: bad, audio, target: { kind: 'rtmp', url: 'rtmp://h/a' } })).toThrow(
+      message,
+    );
+  });
+
+  it('refuses a bad sample rate', () => {
+    expect(() =>
+      buildFfmpegArgs({ video, audio: { sampleRate: 0 }, target: { kind: 'rtmp', url: 'rtmp://h/a' } }),
+    ).toThrow(RangeError);
+  });
+});
+
+describe('outputArgs', () => {
+  it('MP4: x264 ultrafast/zerolatency yuv420p, 2 s GOP, AAC 48 kHz, faststart, overwrite', () => {
+    const args = outputArgs(video, { kind: 'file', path: '/tmp/o.mp4', format: 'mp4' });
+    expect(args.join(' ')).toBe(
+      '-map 0:v:0 -map 1:a:0 -c:v libx264 -preset ultrafast -tune zerolatency -pix_fmt yuv420p -g 50 ' +
+        '-c:a aac -b:a 96k -ar 48000 -movflags +faststart -f mp4 -y /tmp/o.mp4',
+    );
+  });
+
+  it('WebM: VP8 realtime cpu-used 8 and Opus', () => {
+    const args = outputArgs(video, { kind: 'file', path: 'o.webm', format: 'webm' });
+    expect(after(args, '-c:v')).toBe('libvpx');
+    expect(after(args, '-deadline')).toBe('realtime');
+    expect(after(args, '-cpu-used')).toBe('8');
+    expect(after(args, '-c:a')).toBe('libopus');
+    expect(args.slice(-3)).toEqual(['webm', '-y', 'o.webm']);
+  });
+
+  it('RTMP: H.264 baseline zerolatency + AAC in FLV, no -y', () => {
+    const args = outputArgs({ ...video, fps: 30 }, { kind: 'rtmp', url: 'rtmp://h:1935/live/s' });
+    expect(after(args, '-profile:v')).toBe('baseline');
+    expect(after(args, '-tune')).toBe('zerolatency');
+    expect(after(args, '-g')).toBe('60');
+    expect(after(args, '-c:a')).toBe('aac');
+    expect(args.slice(-3)).toEqual(['-f', 'flv', 'rtmp://h:1935/live/s']);
+    expect(args).not.toContain('-y');
+  });
+
+  it('RTP VP8: two outputs, video then Opus audio, 1200-byte packets to 127.0.0.1', () => {
+    const args = outputArgs(video, { kind: 'rtp', videoPort: 5004, audioPort: 5006, videoCodec: 'vp8' });
+    expect(args.join(' ')).toBe(
+      '-map 0:v:0 -c:v libvpx -deadline realtime -cpu-used 8 -b:v 1M -pix_fmt yuv420p -g 50 ' +
+        '-f rtp rtp://127.0.0.1:5004?pkt_size=1200 ' +
+        '-map 1:a:0 -c:a libopus -b:a 64k -ar 48000 -f rtp rtp://127.0.0.1:5006?pkt_size=1200',
+    );
+  });
+
+  it('RTP H.264: baseline with Annex B bitstream filter, custom host', () => {
+    const args = outputArgs(video, {
+      kind: 'rtp',
+      videoPort: 6000,
+      audioPort: 6002,
+      videoCodec: 'h264',
+      host: '10.0.0.2',
+    });
+    expect(after(args, '-profile:v')).toBe('baseline');
+    expect(after(args, '-bsf:v')).toBe('h264_mp4toannexb');
+    expect(args.filter((a) => a.startsWith('rtp://'))).toEqual([
+      'rtp://10.0.0.2:6000?pkt_size=1200',
+      'rtp://10.0.0.2:6002?pkt_size=1200',
+    ]);
+  });
+});

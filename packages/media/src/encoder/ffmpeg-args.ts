@@ -1,0 +1,178 @@
+/**
+ * Pure builders for the ffmpeg command line behind every server-rendered stream and video: raw RGBA frames on
+ * stdin, s16le mono PCM on fd 3, and one output chosen by an {@link EncoderTarget}. The codec settings are the
+ * ones measured in docs (components.md, "Video pipeline"): x264 `ultrafast`/`zerolatency`, VP8 realtime.
+ */
+
+export interface VideoInputFormat {
+  /** Frame width in pixels; even, because every output is yuv420p. */
+  width: number;
+  /** Frame height in pixels; even. */
+  height: number;
+  /** Frames per second of the RGBA input; also sets the keyframe interval (2 s). */
+  fps: number;
+}
+
+export interface AudioInputFormat {
+  /** Sample rate of the mono s16le PCM on fd 3. */
+  sampleRate: number;
+}
+
+/** An MP4 (H.264 + AAC) or WebM (VP8 + Opus) file, overwritten if it exists. */
+export interface FileTarget {
+  kind: 'file';
+  path: string;
+  format: 'mp4' | 'webm';
+}
+
+/** An RTMP push: H.264 baseline (zerolatency) + AAC in FLV. */
+export interface RtmpTarget {
+  kind: 'rtmp';
+  url: string;
+}
+
+/** Two RTP streams (video and audio) to UDP ports that Node owns, for WebRTC. Opus audio. */
+export interface RtpTarget {
+  kind: 'rtp';
+  videoPort: number;
+  audioPort: number;
+  videoCodec: 'vp8' | 'h264';
+  /** Destination address; default 127.0.0.1. */
+  host?: string;
+}
+
+export type EncoderTarget = FileTarget | RtmpTarget | RtpTarget;
+
+export interface FfmpegArgsOptions {
+  video: VideoInputFormat;
+  audio: AudioInputFormat;
+  target: EncoderTarget;
+}
+
+/** RTP payload size that fits a 1500-byte MTU with room for SRTP and TURN overhead. */
+const RTP_PACKET_SIZE = 1200;
+/** A keyframe every 2 s: short enough for a late WebRTC/RTMP viewer, long enough to keep bitrate low. */
+const KEYFRAME_SECONDS = 2;
+/** AAC and Opus encode at 48 kHz whatever the input rate (Opus supports only 8/12/16/24/48 kHz anyway). */
+const OUTPUT_SAMPLE_RATE = '48000';
+
+/** Arguments before the inputs: quiet, no progress lines, no keyboard interaction. */
+export function globalArgs(): string[] {
+  return ['-hide_banner', '-loglevel', 'error', '-nostats', '-nostdin'];
+}
+
+/**
+ * Both inputs are fully described by their flags, so ffmpeg must not probe them: by default it reads up to 5 s
+ * of one input before opening the next, while a caller feeding both side by side is blocked on the other pipe,
+ * and the two deadlock (measured: 2 s of 320×240 hung forever without these, finished in 0.2 s with them).
+ */
+const NO_PROBE = ['-probesize', '32', '-analyzeduration', '0'];
+
+/** Input 0: raw RGBA frames on stdin. Input 1: mono s16le PCM on fd 3. */
+export function inputArgs(video: VideoInputFormat, audio: AudioInputFormat): string[] {
+  return [
+    ...NO_PROBE,
+    ...[
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgba',
+      '-s',
+      `${video.width}x${video.height}`,
+      '-r',
+      String(video.fps),
+    ],
+    ...['-i', 'pipe:0'],
+    ...NO_PROBE,
+    ...['-f', 's16le', '-ar', String(audio.sampleRate), '-ac', '1', '-i', 'pipe:3'],
+  ];
+}
+
+function gop(video: VideoInputFormat): string {
+  return String(Math.max(1, Math.round(video.fps * KEYFRAME_SECONDS)));
+}
+
+function x264Args(video: VideoInputFormat, baseline: boolean): string[] {
+  return [
+    ...['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency'],
+    ...(baseline ? ['-profile:v', 'baseline'] : []),
+    ...['-pix_fmt', 'yuv420p', '-g', gop(video)],
+  ];
+}
+
+function vp8Args(video: VideoInputFormat): string[] {
+  return [
+    ...['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '1M'],
+    ...['-pix_fmt', 'yuv420p', '-g', gop(video)],
+  ];
+}
+
+function aacArgs(): string[] {
+  return ['-c:a', 'aac', '-b:a', '96k', '-ar', OUTPUT_SAMPLE_RATE];
+}
+
+function opusArgs(): string[] {
+  return ['-c:a', 'libopus', '-b:a', '64k', '-ar', OUTPUT_SAMPLE_RATE];
+}
+
+const MAP_BOTH = ['-map', '0:v:0', '-map', '1:a:0'];
+
+/** Output arguments for one target (two outputs for RTP). */
+export function outputArgs(video: VideoInputFormat, target: EncoderTarget): string[] {
+  switch (target.kind) {
+    case 'file':
+      return target.format === 'mp4'
+        ? [
+            ...MAP_BOTH,
+            ...x264Args(video, false),
+            ...aacArgs(),
+            '-movflags',
+            '+faststart',
+            '-f',
+            'mp4',
+            '-y',
+            target.path,
+          ]
+        : [...MAP_BOTH, ...vp8Args(video), ...opusArgs(), '-f', 'webm', '-y', target.path];
+    case 'rtmp':
+      return [...MAP_BOTH, ...x264Args(video, true), ...aacArgs(), '-f', 'flv', target.url];
+    case 'rtp': {
+      const host = target.host ?? '127.0.0.1';
+      const url = (port: number) => `rtp://${host}:${port}?pkt_size=${RTP_PACKET_SIZE}`;
+      const videoCodec =
+        target.videoCodec === 'vp8'
+          ? vp8Args(video)
+          : [...x264Args(video, true), '-bsf:v', 'h264_mp4toannexb'];
+      return [
+        ...['-map', '0:v:0', ...videoCodec, '-f', 'rtp', url(target.videoPort)],
+        ...['-map', '1:a:0', ...opusArgs(), '-f', 'rtp', url(target.audioPort)],
+      ];
+    }
+  }
+}
+
+/** The whole argument list (without the `ffmpeg` command itself). Throws `RangeError` on a bad format. */
+export function buildFfmpegArgs(options: FfmpegArgsOptions): string[] {
+  validateFormat(options.video, options.audio);
+  return [
+    ...globalArgs(),
+    ...inputArgs(options.video, options.audio),
+    ...outputArgs(options.video, options.target),
+  ];
+}
+
+function validateFormat(video: VideoInputFormat, audio: AudioInputFormat): void {
+  for (const [name, value] of [
+    ['width', video.width],
+    ['height', video.height],
+  ] as const) {
+    if (!Number.isInteger(value) || value <= 0 || value % 2 !== 0) {
+      throw new RangeError(`video ${name} must be a positive even integer (yuv420p), got ${value}`);
+    }
+  }
+  if (!(video.fps > 0) || !Number.isFinite(video.fps))
+    throw new RangeError(`video fps must be > 0, got ${video.fps}`);
+  if (!Number.isInteger(audio.sampleRate) || audio.sampleRate <= 0) {
+    throw new RangeError(`audio sampleRate must be a positive integer, got ${audio.sampleRate}`);
+  }
+}

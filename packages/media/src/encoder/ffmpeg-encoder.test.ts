@@ -1,0 +1,263 @@
+// Real ffmpeg (Debian 5.1): encodes generated frames and a tone to files and to a local RTMP receiver, and checks
+// that a dead, killed or refused ffmpeg is reported and leaves no process behind.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FfmpegEncoderError } from './encoder-error.js';
+import type { EncoderTarget } from './ffmpeg-args.js';
+import { FfmpegEncoder } from './ffmpeg-encoder.js';
+
+const run = promisify(execFile);
+
+const WIDTH = 320;
+const HEIGHT = 240;
+const FPS = 25;
+const SAMPLE_RATE = 24000;
+const SAMPLES_PER_FRAME = SAMPLE_RATE / FPS;
+
+/** A white background with a red 40 px square moving left to right. */
+function frame(index: number): Uint8Array {
+  const rgba = new Uint8Array(WIDTH * HEIGHT * 4).fill(255);
+  const x0 = (index * 4) % (WIDTH - 40);
+  for (let y = 100; y < 140; y++) {
+    for (let x = x0; x < x0 + 40; x++) {
+      const i = (y * WIDTH + x) * 4;
+      rgba[i + 1] = 0;
+      rgba[i + 2] = 0;
+    }
+  }
+  return rgba;
+}
+
+/** The 440 Hz tone's samples for one frame's worth of time. */
+function toneChunk(index: number): Int16Array {
+  const pcm = new Int16Array(SAMPLES_PER_FRAME);
+  for (let i = 0; i < pcm.length; i++) {
+    const t = (index * SAMPLES_PER_FRAME + i) / SAMPLE_RATE;
+    pcm[i] = Math.round(8000 * Math.sin(2 * Math.PI * 440 * t));
+  }
+  return pcm;
+}
+
+/** Feeds `frames` frames with their audio, both inputs side by side as FfmpegEncoder asks. */
+async function feed(encoder: FfmpegEncoder, frames: number): Promise<void> {
+  for (let n = 0; n < frames; n++) {
+    await Promise.all([encoder.writeFrame(frame(n)), encoder.writeAudio(toneChunk(n))]);
+  }
+}
+
+async function start(target: EncoderTarget): Promise<FfmpegEncoder> {
+  const encoder = new FfmpegEncoder();
+  encoders.push(encoder);
+  await encoder.start({
+    video: { width: WIDTH, height: HEIGHT, fps: FPS },
+    audio: { sampleRate: SAMPLE_RATE },
+    target,
+  });
+  return encoder;
+}
+
+interface Probe {
+  streams: { codec_type: string; codec_name: string; duration?: string }[];
+  format: { duration: string };
+}
+
+async function ffprobe(path: string): Promise<Probe> {
+  const { stdout } = await run('ffprobe', [
+    '-v',
+    'error',
+    '-show_streams',
+    '-show_format',
+    '-of',
+    'json',
+    path,
+  ]);
+  return JSON.parse(stdout) as Probe;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/** Waits until something LISTENs on 127.0.0.1:port, from /proc (a probe connection would use up `-listen 1`). */
+async function waitForListen(port: number, timeoutMs: number): Promise<void> {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const table = readFileSync('/proc/net/tcp', 'utf8');
+    if (table.split('\n').some((line) => line.includes(` ${local} `) && / 0A /.test(line))) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
+}
+
+function exitOf(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
+}
+
+function nextError(encoder: FfmpegEncoder, timeoutMs: number): Promise<FfmpegEncoderError> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no error event within ${timeoutMs} ms`)), timeoutMs);
+    encoder.once('error', (err) => {
+      clearTimeout(timer);
+      resolve(err);
+    });
+  });
+}
+
+let dir: string;
+let encoders: FfmpegEncoder[];
+let receivers: ChildProcess[];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'dhuman-encoder-'));
+  encoders = [];
+  receivers = [];
+});
+
+afterEach(async () => {
+  await Promise.all(encoders.map((e) => e.close()));
+  for (const r of receivers) if (r.exitCode === null && r.signalCode === null) r.kill('SIGKILL');
+  await Promise.all(receivers.map(exitOf));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function expectAv(probe: Probe, video: string, audio: string, seconds: number, tolerance: number): void {
+  const codecs = Object.fromEntries(probe.streams.map((s) => [s.codec_type, s.codec_name]));
+  expect(codecs).toEqual({ video, audio });
+  expect(Math.abs(Number(probe.format.duration) - seconds)).toBeLessThanOrEqual(tolerance);
+}
+
+describe('FfmpegEncoder outputs', () => {
+  it('(a) encodes 2 s of frames and tone to MP4 (H.264 + AAC)', async () => {
+    const path = join(dir, 'out.mp4');
+    const encoder = await start({ kind: 'file', path, format: 'mp4' });
+    await feed(encoder, 2 * FPS);
+    await encoder.end();
+    expectAv(await ffprobe(path), 'h264', 'aac', 2, 0.1);
+  });
+
+  it('(b) encodes 2 s of frames and tone to WebM (VP8 + Opus)', async () => {
+    const path = join(dir, 'out.webm');
+    const encoder = await start({ kind: 'file', path, format: 'webm' });
+    await feed(encoder, 2 * FPS);
+    await encoder.end();
+    expectAv(await ffprobe(path), 'vp8', 'opus', 2, 0.1);
+  });
+
+  it('(c) pushes RTMP to a local ffmpeg -listen 1 receiver; the recording has both tracks and 2 s', async () => {
+    const port = await freePort();
+    const url = `rtmp://127.0.0.1:${port}/live/s`;
+    const path = join(dir, 'received.flv');
+    const receiver = spawn(
+      'ffmpeg',
+      ['-loglevel', 'error', '-nostdin', '-listen', '1', '-i', url, '-c', 'copy', '-y', path],
+      {
+        stdio: 'ignore',
+      },
+    );
+    receivers.push(receiver);
+    await waitForListen(port, 5_000);
+    const encoder = await start({ kind: 'rtmp', url });
+    await feed(encoder, 2 * FPS);
+    await encoder.end();
+    expect(await exitOf(receiver)).toBe(0);
+    expectAv(await ffprobe(path), 'h264', 'aac', 2, 0.2);
+  });
+});
+
+describe('FfmpegEncoder failures and cleanup', () => {
+  it('(d) ffmpeg killed mid-stream: error event (killed, SIGKILL), writes reject, no process left', async () => {
+    const encoder = await start({ kind: 'file', path: join(dir, 'k.mp4'), format: 'mp4' });
+    const pid = encoder.pid ?? -1;
+    const exits: boolean[] = [];
+    encoder.on('exit', (e) => exits.push(e.expected));
+    await feed(encoder, 10);
+    const error = nextError(encoder, 5_000);
+    process.kill(pid, 'SIGKILL');
+    const err = await error;
+    expect(err).toBeInstanceOf(FfmpegEncoderError);
+    expect(err).toMatchObject({ code: 'killed', signal: 'SIGKILL' });
+    expect(exits).toEqual([false]);
+    expect(alive(pid)).toBe(false);
+    await expect(encoder.writeFrame(frame(0))).rejects.toMatchObject({ code: 'not_running' });
+    await expect(encoder.end()).rejects.toMatchObject({ code: 'killed' });
+  });
+
+  it('(e) close() during encoding leaves no process, emits no error, and is idempotent', async () => {
+    const busy = await start({ kind: 'file', path: join(dir, 'c.webm'), format: 'webm' });
+    const pid = busy.pid ?? -1;
+    const errors: unknown[] = [];
+    busy.on('error', (e) => errors.push(e));
+    const feeding = feed(busy, 1_000).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 300));
+    const first = busy.close();
+    expect(busy.close()).toBe(first);
+    await first;
+    expect(alive(pid)).toBe(false);
+    expect(await feeding).toBeInstanceOf(FfmpegEncoderError);
+    expect(errors).toEqual([]);
+    await busy.close();
+  });
+
+  it('(f) RTMP push to a closed port: error event with ffmpeg stderr, not a hang', async () => {
+    const port = await freePort();
+    const encoder = await start({ kind: 'rtmp', url: `rtmp://127.0.0.1:${port}/live/s` });
+    const pid = encoder.pid ?? -1;
+    const error = nextError(encoder, 5_000);
+    await feed(encoder, 2 * FPS).catch(() => undefined);
+    const err = await error;
+    expect(err.code).toBe('exited');
+    expect(err.exitCode).not.toBe(0);
+    expect(err.stderr.join('\n')).toMatch(/Connection refused|Cannot open connection/i);
+    expect(alive(pid)).toBe(false);
+  });
+
+  it('allows one write in flight per input and refuses a frame of the wrong size', async () => {
+    const encoder = await start({ kind: 'file', path: join(dir, 'w.mp4'), format: 'mp4' });
+    const first = encoder.writeFrame(frame(0));
+    await expect(encoder.writeFrame(frame(1))).rejects.toMatchObject({ code: 'write_pending' });
+    await expect(encoder.writeFrame(new Uint8Array(16))).rejects.toThrow(RangeError);
+    await Promise.all([first, encoder.writeAudio(toneChunk(0))]);
+    await encoder.end();
+    await expect(encoder.writeAudio(toneChunk(1))).rejects.toMatchObject({ code: 'not_running' });
+  });
+
+  it('start() with a missing binary rejects with spawn_failed', async () => {
+    const encoder = new FfmpegEncoder();
+    await expect(
+      encoder.start({
+        command: '/nonexistent/ffmpeg',
+        video: { width: WIDTH, height: HEIGHT, fps: FPS },
+        audio: { sampleRate: SAMPLE_RATE },
+        target: { kind: 'rtmp', url: 'rtmp://127.0.0.1/x' },
+      }),
+    ).rejects.toMatchObject({ code: 'spawn_failed' });
+    await encoder.close();
+  });
+});
