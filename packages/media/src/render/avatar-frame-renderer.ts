@@ -1,0 +1,237 @@
+import { Worker } from 'node:worker_threads';
+import type { AvatarManifest } from '@dhuman/avatar';
+import type { RenderReply, RenderRequest, RenderWorkerData } from './render-worker.js';
+import { renderWorkerUrl } from './render-worker.js';
+
+/** Frames in flight when `maxInFlight` is not given: enough to overlap messaging with drawing, no more. */
+export const DEFAULT_MAX_IN_FLIGHT = 3;
+
+/** How long `create` waits for the worker to load the canvas and the avatar (cold start measured well under 1 s). */
+export const RENDER_WORKER_START_TIMEOUT_MS = 10_000;
+
+/**
+ * - `RENDER_BUSY`: `maxInFlight` frames are already pending; this frame was refused (nothing was queued).
+ * - `RENDER_CLOSED`: the renderer was closed before or while the frame was pending.
+ * - `RENDER_FAILED`: the worker failed (draw error, crash, exit); the renderer is unusable from then on.
+ */
+export type AvatarRenderErrorCode = 'RENDER_BUSY' | 'RENDER_CLOSED' | 'RENDER_FAILED';
+
+export class AvatarRenderError extends Error {
+  readonly code: AvatarRenderErrorCode;
+
+  constructor(code: AvatarRenderErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AvatarRenderError';
+    this.code = code;
+  }
+}
+
+export interface AvatarFrameRendererOptions {
+  manifest: AvatarManifest;
+  /** Output size in pixels; the avatar is scaled to fit (see `AvatarRenderer.draw`). */
+  width: number;
+  height: number;
+  /** Frames pending at once before `render` refuses with `RENDER_BUSY` (default `DEFAULT_MAX_IN_FLIGHT`). */
+  maxInFlight?: number;
+  /** Called once when the renderer fails (not on close), so a session can fail without a render pending. */
+  onFault?: (error: AvatarRenderError) => void;
+  /** Used in error messages (e.g. the session id). */
+  label?: string;
+}
+
+/** One frame to draw: mouth weights in `BLENDSHAPE_NAMES` order (null = rest) and the idle-motion time. */
+export interface RenderFrame {
+  weights: Float32Array | null;
+  timeSec: number;
+}
+
+export type AvatarFrameRendererState = 'ready' | 'failed' | 'closed';
+
+interface Pending {
+  resolve: (rgba: Uint8Array) => void;
+  reject: (error: AvatarRenderError) => void;
+}
+
+/**
+ * Draws avatar frames on one worker thread, off the event loop: one renderer per stream.
+ *
+ * Frames come back as width×height×4 bytes of non-premultiplied RGBA, rows top down, in a buffer moved (not
+ * copied) from the worker. At most `maxInFlight` frames are pending; when full, `render` rejects at once with
+ * `RENDER_BUSY` instead of queueing, because a stream paced by the media clock would rather skip (repeat its last
+ * frame) than fall further behind. Frames complete in the order they were asked for.
+ *
+ * A fault in the worker rejects every pending frame with `RENDER_FAILED`, terminates the worker, calls `onFault`
+ * and leaves the renderer `failed`: later renders reject too. It never throws into the process, so a renderer
+ * fault fails only its own session.
+ */
+export class AvatarFrameRenderer {
+  readonly width: number;
+  readonly height: number;
+  readonly maxInFlight: number;
+  readonly label: string;
+
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, Pending>();
+  readonly #exited: Promise<void>;
+  readonly #onFault: ((error: AvatarRenderError) => void) | undefined;
+  #nextId = 1;
+  #state: AvatarFrameRendererState = 'ready';
+  #failure: AvatarRenderError | undefined;
+  #threadId: number;
+  #closing: Promise<void> | undefined;
+
+  /** Starts the worker and resolves once it has loaded the canvas and the avatar; rejects if it cannot. */
+  static async create(options: AvatarFrameRendererOptions): Promise<AvatarFrameRenderer> {
+    const renderer = new AvatarFrameRenderer(options);
+    await renderer.#ready();
+    return renderer;
+  }
+
+  private constructor(options: AvatarFrameRendererOptions) {
+    const { manifest, width, height } = options;
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
+      throw new RangeError(`avatar frame size must be positive integers, got ${width}×${height}`);
+    }
+    const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+    if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
+      throw new RangeError(`maxInFlight must be a positive integer, got ${maxInFlight}`);
+    }
+    this.width = width;
+    this.height = height;
+    this.maxInFlight = maxInFlight;
+    this.label = options.label ?? 'avatar-renderer';
+    this.#onFault = options.onFault;
+    const workerData: RenderWorkerData = { manifest, width, height };
+    this.#worker = new Worker(renderWorkerUrl(), { workerData });
+    this.#threadId = this.#worker.threadId;
+    this.#worker.on('message', (reply: RenderReply) => this.#onReply(reply));
+    this.#worker.on('error', (error) =>
+      this.#fail(`worker error: ${error instanceof Error ? error.message : String(error)}`, error),
+    );
+    this.#worker.on('messageerror', (error) => this.#fail(`worker message error: ${error.message}`, error));
+    this.#exited = new Promise((resolve) => {
+      this.#worker.once('exit', (code) => {
+        this.#threadId = -1;
+        // A close exits on purpose; any other exit (after an error too, which #fail reported first) is a fault.
+        if (this.#state === 'ready') this.#fail(`worker exited unexpectedly (code ${code})`);
+        resolve();
+      });
+    });
+  }
+
+  get state(): AvatarFrameRendererState {
+    return this.#state;
+  }
+
+  /** Why the renderer failed, once it has. */
+  get failure(): AvatarRenderError | undefined {
+    return this.#failure;
+  }
+
+  /** Frames asked for and not yet answered. */
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
+  /** The worker's thread id, or -1 once it has exited. */
+  get threadId(): number {
+    return this.#threadId;
+  }
+
+  /** Draws one frame; resolves with its RGBA (see the class comment for the in-flight limit and faults). */
+  render(frame: RenderFrame): Promise<Uint8Array> {
+    if (this.#state === 'closed') return Promise.reject(this.#error('RENDER_CLOSED', 'renderer is closed'));
+    if (this.#state === 'failed') {
+      return Promise.reject(
+        this.#error('RENDER_FAILED', `renderer has failed: ${this.#failure?.message}`, this.#failure),
+      );
+    }
+    if (this.#pending.size >= this.maxInFlight) {
+      return Promise.reject(this.#error('RENDER_BUSY', `${this.maxInFlight} frames already in flight`));
+    }
+    const id = this.#nextId++;
+    const request: RenderRequest = { id, weights: frame.weights, timeSec: frame.timeSec };
+    return new Promise<Uint8Array>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      // The weights (17 floats) are copied, not transferred: the caller may keep its array.
+      this.#worker.postMessage(request);
+    });
+  }
+
+  /** Rejects pending frames with `RENDER_CLOSED` and terminates the worker; resolves when it has exited. */
+  close(): Promise<void> {
+    if (this.#closing) return this.#closing;
+    if (this.#state === 'ready') this.#state = 'closed';
+    this.#rejectAll(this.#error('RENDER_CLOSED', 'renderer closed'));
+    this.#closing = this.#worker.terminate().then(
+      () => this.#exited,
+      () => this.#exited,
+    );
+    return this.#closing;
+  }
+
+  #ready(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#fail(`worker did not start within ${RENDER_WORKER_START_TIMEOUT_MS} ms`);
+      }, RENDER_WORKER_START_TIMEOUT_MS);
+      const onMessage = (reply: RenderReply): void => {
+        if (reply.type !== 'ready') return;
+        settle();
+        resolve();
+      };
+      const onExit = (): void => {
+        settle();
+        reject(this.#failure ?? this.#error('RENDER_FAILED', 'worker exited before it was ready'));
+      };
+      const settle = (): void => {
+        clearTimeout(timer);
+        this.#worker.off('message', onMessage);
+        this.#worker.off('exit', onExit);
+      };
+      this.#worker.on('message', onMessage);
+      this.#worker.on('exit', onExit);
+    });
+  }
+
+  #onReply(reply: RenderReply): void {
+    if (reply.type === 'ready') return;
+    const pending = this.#pending.get(reply.id);
+    if (reply.type === 'error') {
+      this.#fail(`drawing frame ${reply.id} failed: ${reply.message}`);
+      return;
+    }
+    if (!pending) return;
+    this.#pending.delete(reply.id);
+    pending.resolve(reply.rgba);
+  }
+
+  #fail(message: string, cause?: unknown): void {
+    if (this.#state !== 'ready') return;
+    this.#state = 'failed';
+    const error = this.#error('RENDER_FAILED', message, cause);
+    this.#failure = error;
+    this.#rejectAll(error);
+    // Nothing useful can come from a worker that failed; make sure it is gone.
+    this.#worker.terminate().catch(() => undefined);
+    try {
+      this.#onFault?.(error);
+    } catch {
+      // A throwing listener must not turn a renderer fault into a process fault.
+    }
+  }
+
+  #rejectAll(error: AvatarRenderError): void {
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const entry of pending) entry.reject(error);
+  }
+
+  #error(code: AvatarRenderErrorCode, message: string, cause?: unknown): AvatarRenderError {
+    return new AvatarRenderError(
+      code,
+      `${this.label}: ${message}`,
+      cause === undefined ? undefined : { cause },
+    );
+  }
+}
