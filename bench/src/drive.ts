@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DhumanClient } from '@dhuman/client';
 import { cpuShares, cpuSnapshot, type CpuShares } from './cpu.js';
-import { percentile } from './load.js';
+import { mapLimited, seededRandom } from './pacing.js';
 import { sentence } from './sentences.js';
+import { scrapeServerLag, type LoopLag } from './server-lag.js';
 import { startServer } from './server-process.js';
+import { round, stats, statsJson, type Stats } from './stats.js';
 import { formatTable } from './table.js';
 import { Talker, type Credentials, type Utterance } from './talker.js';
 import { ThreadWatch, type ThreadShares } from './threads.js';
@@ -31,14 +33,6 @@ const DRAIN_MS = 10_000;
 const LAG_RESOLUTION_MS = 10;
 const NOISY_OTHER_PCT = 20;
 const AIM = { latencyP95Ms: 100, capacityP95Ms: 250, minSessions: 200 } as const;
-
-interface Stats {
-  n: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-}
 
 interface LatencyPhase {
   sentences: number;
@@ -67,81 +61,12 @@ interface Step {
   cpu: CpuShares;
   threads: ThreadShares | undefined;
   /** Server event-loop delay over the steady part (prom-client's monitorEventLoopDelay), ms. */
-  serverLag: { p99: number; max: number } | undefined;
+  serverLag: LoopLag | undefined;
   clientLag: { p99: number; max: number };
   meetsAim: boolean;
 }
 
-const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
-
-function stats(values: readonly number[]): Stats {
-  const sorted = Float64Array.from(values).sort();
-  return {
-    n: sorted.length,
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    p99: percentile(sorted, 99),
-    max: sorted.length > 0 ? (sorted[sorted.length - 1] ?? Number.NaN) : Number.NaN,
-  };
-}
-
-const statsJson = (s: Stats) => ({
-  n: s.n,
-  p50: round(s.p50),
-  p95: round(s.p95),
-  p99: round(s.p99),
-  max: round(s.max),
-});
-
-/** Small seeded PRNG (mulberry32), so each run staggers the talkers the same way. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Runs `task` over `items` with at most `limit` in flight; results in input order. */
-async function limited<T, R>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T, index: number) => Promise<R>,
-): Promise<PromiseSettledResult<R>[]> {
-  const results: PromiseSettledResult<R>[] = new Array<PromiseSettledResult<R>>(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) {
-      try {
-        results[i] = { status: 'fulfilled', value: await task(items[i] as T, i) };
-      } catch (error) {
-        results[i] = { status: 'rejected', reason: error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
-/** Server event-loop delay since the previous scrape (prom-client resets its histogram on every scrape). */
-async function scrapeLag(baseUrl: string): Promise<{ p99: number; max: number } | undefined> {
-  try {
-    const text = await (await fetch(`${baseUrl}/dhuman/metrics`)).text();
-    const value = (metric: string) => {
-      const match = new RegExp(`^dhuman_nodejs_eventloop_lag_${metric}_seconds (\\S+)$`, 'm').exec(text);
-      return match?.[1] === undefined ? undefined : Number(match[1]) * 1000;
-    };
-    const p99 = value('p99');
-    const max = value('max');
-    return p99 === undefined || max === undefined ? undefined : { p99, max };
-  } catch {
-    return undefined;
-  }
-}
 
 function countKind(kinds: Record<string, number>, kind: string): void {
   const key = kind.length > 120 ? `${kind.slice(0, 117)}...` : kind;
@@ -255,7 +180,7 @@ async function capacityStep(
 ): Promise<Step> {
   const errorKinds: Record<string, number> = {};
   const setupStart = performance.now();
-  const started = await limited(
+  const started = await mapLimited(
     Array.from({ length: sessions }, (_, i) => i),
     SETUP_CONCURRENCY,
     (i) => Talker.start(ctx.client, ctx.creds, `drive-${sessions}-${i}`),
@@ -270,7 +195,7 @@ async function capacityStep(
   try {
     // Each session speaks at its own phase within the period, drawn at random (as independent users would),
     // so the sentence starts arrive at about sessions / 5 per second with natural bunching.
-    const random = seeded(sessions);
+    const random = seededRandom(sessions);
     const offsets = talkers.map(() => random() * PERIOD_MS);
     const utterances: { talker: Talker; utterance: Utterance }[] = [];
     const clientLag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
@@ -292,14 +217,14 @@ async function capacityStep(
     const lastSendAt = t0 + perSession * PERIOD_MS;
     const steadyFrom = perSession > 1 ? t0 + PERIOD_MS : t0;
     await sleep(steadyFrom - performance.now());
-    await scrapeLag(ctx.server.url); // resets the server's histogram
+    await scrapeServerLag(ctx.server.url); // resets the server's histogram
     clientLag.enable();
     const cpuFrom = cpuSnapshot(ctx.server.pid);
     const threadsFrom = ctx.threads.snapshot();
     await sleep(lastSendAt - performance.now());
     const cpu = cpuShares(cpuFrom, cpuSnapshot(ctx.server.pid));
     const threadShares = ctx.threads.shares(threadsFrom, ctx.threads.snapshot());
-    const serverLag = await scrapeLag(ctx.server.url);
+    const serverLag = await scrapeServerLag(ctx.server.url);
     clientLag.disable();
     // A busy load client may fire the last sends a little late; every scheduled sentence is sent.
     while (pending > 0) await sleep(5);
@@ -342,7 +267,7 @@ async function capacityStep(
       meetsAim: errors === 0 && client.n > 0 && client.p95 <= AIM.capacityP95Ms,
     };
   } finally {
-    await limited(talkers, 50, (talker) => talker.stop());
+    await mapLimited(talkers, 50, (talker) => talker.stop());
   }
 }
 
@@ -363,7 +288,7 @@ function report(latency: LatencyPhase, steps: readonly Step[], sentencesPerSessi
     s.cpu.serverPct ?? '?',
     s.threads?.mainPct ?? '?',
     s.threads?.workersPct ?? '?',
-    excessLag(s.serverLag?.p99),
+    excessLag(s.serverLag?.p99Ms),
   ]);
 
   const latencyTable = formatTable({
@@ -419,7 +344,7 @@ function report(latency: LatencyPhase, steps: readonly Step[], sentencesPerSessi
           ? ` = main ${t.mainPct} + workers ${t.workersPct} [${t.perWorkerPct.join('/')}] + helpers ${t.helpersPct}`
           : '') +
         `, load client ${s.cpu.loadClientPct}; lag p99/max ms beyond the 10 ms period: server ` +
-        `${excessLag(s.serverLag?.p99)}/${excessLag(s.serverLag?.max)}, client ${excessLag(s.clientLag.p99)}/` +
+        `${excessLag(s.serverLag?.p99Ms)}/${excessLag(s.serverLag?.maxMs)}, client ${excessLag(s.clientLag.p99)}/` +
         `${excessLag(s.clientLag.max)}; FirstChunkMs p95 ${s.firstChunk.p95.toFixed(1)}; ` +
         `sent before the previous TextOver: ${s.overlapped}`,
     );
@@ -485,7 +410,7 @@ function report(latency: LatencyPhase, steps: readonly Step[], sentencesPerSessi
         firstChunkMs: statsJson(s.firstChunk),
         cpu: { ...s.cpu, threads: s.threads },
         // Raw monitorEventLoopDelay values, which include the 10 ms sampling period.
-        serverLagMs: s.serverLag && { p99: round(s.serverLag.p99), max: round(s.serverLag.max) },
+        serverLagMs: s.serverLag && { p99: round(s.serverLag.p99Ms), max: round(s.serverLag.maxMs) },
         clientLagMs: { p99: round(s.clientLag.p99), max: round(s.clientLag.max) },
         meetsAim: s.meetsAim,
       })),
