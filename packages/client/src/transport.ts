@@ -88,26 +88,30 @@ export class Transport {
         cause: error,
       });
     }
-    if (!response.ok) {
-      throw new TransportError(`${where}: HTTP ${response.status}`, response.status, text);
-    }
-
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw new TransportError(`${where}: response is not JSON`, response.status, text, { cause: error });
-    }
-    const envelope = responseEnvelopeSchema.safeParse(json);
-    if (!envelope.success) {
-      throw new TransportError(`${where}: response is not an IVH envelope`, response.status, text, {
-        cause: envelope.error,
-      });
-    }
-
-    const { Code, Message, RequestID } = envelope.data.Header;
-    if (Code !== 0) throw IvhError.fromWire(Code, Message, RequestID || undefined);
-    // The envelope is checked; the Payload's fields are the server's contract (session-api.ts) and trusted.
-    return envelope.data.Payload as P;
+    return payloadOf<P>(where, response.status, response.ok, text);
   }
+}
+
+/**
+ * The `Payload` of an IVH response body, once the HTTP status, the JSON and the envelope are checked: throws
+ * `TransportError` when no envelope came back and `IvhError` when its `Header.Code` is not 0. The envelope is
+ * checked; the Payload's fields are the server's contract (session-api.ts) and trusted.
+ */
+export function payloadOf<P>(where: string, status: number, ok: boolean, text: string): P {
+  if (!ok) throw new TransportError(`${where}: HTTP ${status}`, status, text);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new TransportError(`${where}: response is not JSON`, status, text, { cause: error });
+  }
+  const envelope = responseEnvelopeSchema.safeParse(json);
+  if (!envelope.success) {
+    throw new TransportError(`${where}: response is not an IVH envelope`, status, text, {
+      cause: envelope.error,
+    });
+  }
+  const { Code, Message, RequestID } = envelope.data.Header;
+  if (Code !== 0) throw IvhError.fromWire(Code, Message, RequestID || undefined);
+  return envelope.data.Payload as P;
 }

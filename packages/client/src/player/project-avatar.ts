@@ -1,6 +1,7 @@
 import { parseAvatarManifest, type AvatarManifest } from '@dhuman/avatar';
-import { IvhError, responseEnvelopeSchema, signedQuery } from '@dhuman/protocol';
+import { signedQuery } from '@dhuman/protocol';
 import { TransportError } from '../errors.js';
+import { payloadOf } from '../transport.js';
 import { joinUrl } from '../urls.js';
 
 export interface ProjectAvatarRequest {
@@ -33,18 +34,6 @@ export async function fetchProjectAvatar(request: ProjectAvatarRequest): Promise
   } catch (error) {
     throw new TransportError(`${where}: request failed`, 0, '', { cause: error });
   }
-  if (!response.ok) throw new TransportError(`${where}: HTTP ${response.status}`, response.status, text);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new TransportError(`${where}: response is not JSON`, response.status, text, { cause: error });
-  }
-  const envelope = responseEnvelopeSchema.safeParse(json);
-  if (!envelope.success) {
-    throw new TransportError(`${where}: response is not an IVH envelope`, response.status, text);
-  }
-  const { Code, Message, RequestID } = envelope.data.Header;
-  if (Code !== 0) throw IvhError.fromWire(Code, Message, RequestID || undefined);
-  return parseAvatarManifest(envelope.data.Payload.Avatar);
+  const payload = payloadOf<{ Avatar?: unknown }>(where, response.status, response.ok, text);
+  return parseAvatarManifest(payload.Avatar);
 }
