@@ -7,6 +7,7 @@ import { sentence } from './sentences.js';
 import { scrapeServerLag, type LoopLag } from './server-lag.js';
 import { startServer } from './server-process.js';
 import { round, stats, statsJson, type Stats } from './stats.js';
+import { countKind, problemNotes } from './notes.js';
 import { formatTable } from './table.js';
 import type { Credentials } from './talker.js';
 import { ThreadWatch, type ThreadShares } from './threads.js';
@@ -49,7 +50,6 @@ const DRAIN_MS = 10_000;
 const SETTLE_MS = 1_000;
 /** monitorEventLoopDelay's sampling period, included in every value it reports. */
 const LAG_RESOLUTION_MS = 10;
-const NOISY_OTHER_PCT = 20;
 /** From the issue: at least 200 sockets, each saying a sentence every 5 s, with p95 ≤ 250 ms on 2 cores. */
 const AIM = { capacityP95Ms: 250, minSockets: 200 } as const;
 
@@ -117,11 +117,6 @@ function ramp(progress: (message: string) => void): readonly number[] {
   }
   progress(`client-render: ramp from ${RAMP_ENV}: ${counts.join(', ')} sockets`);
   return counts;
-}
-
-function countKind(kinds: Record<string, number>, kind: string): void {
-  const key = kind.length > 120 ? `${kind.slice(0, 117)}...` : kind;
-  kinds[key] = (kinds[key] ?? 0) + 1;
 }
 
 /** Statistics over the requests that reached their Final frame without an error. */
@@ -434,21 +429,9 @@ function report(
         `${s.timings.speed.p50.toFixed(1)}, slower than real time ${s.timings.slower}, playback gaps ` +
         `${s.timings.gaps}; sent before the previous Final: ${s.overlapped}`,
     );
-    for (const [kind, count] of Object.entries(s.errorKinds)) {
-      notes.push(`errors: ${s.sockets} sockets: ${count} x ${kind}`);
-    }
-    if ((s.cpu.otherPct ?? 0) > NOISY_OTHER_PCT) {
-      notes.push(
-        `noisy: ${s.sockets} sockets: other processes used ${s.cpu.otherPct}% of a core; rerun on a quiet machine`,
-      );
-    }
+    notes.push(...problemNotes(`${s.sockets} sockets`, Object.entries(s.errorKinds), s.cpu));
   }
-  for (const error of latency.errors) notes.push(`errors: latency phase: ${error}`);
-  if ((latency.cpu.otherPct ?? 0) > NOISY_OTHER_PCT) {
-    notes.push(
-      `noisy: latency phase: other processes used ${latency.cpu.otherPct}% of a core; rerun on a quiet machine`,
-    );
-  }
+  notes.push(...problemNotes('latency phase', latency.errors, latency.cpu));
 
   return {
     table: {

@@ -7,6 +7,7 @@ import { sentence } from './sentences.js';
 import { scrapeServerLag, type LoopLag } from './server-lag.js';
 import { startServer } from './server-process.js';
 import { round, stats, statsJson, type Stats } from './stats.js';
+import { countKind, problemNotes } from './notes.js';
 import { formatTable } from './table.js';
 import { Talker, type Credentials, type Utterance } from './talker.js';
 import { ThreadWatch, type ThreadShares } from './threads.js';
@@ -31,7 +32,6 @@ const LATENCY_GAP_MS = 200;
 const DRAIN_MS = 10_000;
 /** monitorEventLoopDelay's default sampling period, included in every value it reports. */
 const LAG_RESOLUTION_MS = 10;
-const NOISY_OTHER_PCT = 20;
 const AIM = { latencyP95Ms: 100, capacityP95Ms: 250, minSessions: 200 } as const;
 
 interface LatencyPhase {
@@ -67,11 +67,6 @@ interface Step {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
-
-function countKind(kinds: Record<string, number>, kind: string): void {
-  const key = kind.length > 120 ? `${kind.slice(0, 117)}...` : kind;
-  kinds[key] = (kinds[key] ?? 0) + 1;
-}
 
 export async function run(options: BenchOptions): Promise<BenchResult> {
   const { progress, durationSec } = options;
@@ -348,21 +343,9 @@ function report(latency: LatencyPhase, steps: readonly Step[], sentencesPerSessi
         `${excessLag(s.clientLag.max)}; FirstChunkMs p95 ${s.firstChunk.p95.toFixed(1)}; ` +
         `sent before the previous TextOver: ${s.overlapped}`,
     );
-    for (const [kind, count] of Object.entries(s.errorKinds)) {
-      notes.push(`errors: ${s.sessions} sessions: ${count} x ${kind}`);
-    }
-    if ((s.cpu.otherPct ?? 0) > NOISY_OTHER_PCT) {
-      notes.push(
-        `noisy: ${s.sessions} sessions: other processes used ${s.cpu.otherPct}% of a core; rerun on a quiet machine`,
-      );
-    }
+    notes.push(...problemNotes(`${s.sessions} sessions`, Object.entries(s.errorKinds), s.cpu));
   }
-  for (const error of latency.errors) notes.push(`errors: latency phase: ${error}`);
-  if ((latency.cpu.otherPct ?? 0) > NOISY_OTHER_PCT) {
-    notes.push(
-      `noisy: latency phase: other processes used ${latency.cpu.otherPct}% of a core; rerun on a quiet machine`,
-    );
-  }
+  notes.push(...problemNotes('latency phase', latency.errors, latency.cpu));
 
   return {
     table: {
