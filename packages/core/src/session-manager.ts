@@ -332,6 +332,14 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
     }
   }
 
+  /**
+   * A session by id alone, for callers that hold another proof of access (a stream's play token); everything
+   * signed goes through `get`, which checks the owner.
+   */
+  find(sessionId: string): SessionRecord | undefined {
+    return this.opts.sessions.getSession(sessionId);
+  }
+
   /** The session if `appkey` owns it; 110018 for unknown ids and other appkeys' sessions alike. */
   get(appkey: string, sessionId: string): SessionRecord {
     const session = this.opts.sessions.getSession(sessionId);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { ProjectStore, SessionManager, SessionRecord } from '@dhuman/core';
+import type { ProjectStore, SessionManager } from '@dhuman/core';
 import { CONFIG_PATHS, DRIVE_PATHS, SESSION_PATHS } from '@dhuman/protocol';
 import type { ServerAssetCatalog } from './avatars/asset-catalog.js';
 import type { AvatarRegistry } from './avatars/avatar-registry.js';
@@ -19,7 +19,11 @@ import { registerCors } from './http/cors.js';
 import { BODY_LIMIT_BYTES, registerEnvelopeHandling } from './http/envelope.js';
 import { registerOpsRoutes } from './http/ops-routes.js';
 import { registerSessionRoutes } from './http/session-routes.js';
+import { registerStreamRoutes } from './http/stream-routes.js';
 import type { ServerMetrics } from './metrics.js';
+import type { StreamTokens } from './stream/play-tokens.js';
+import type { StreamFormat } from './stream/session-stream.js';
+import type { SessionStreams } from './stream/session-streams.js';
 import { newRequestIdGenerator, redactUrl } from './request-ids.js';
 
 export interface AppDeps {
@@ -27,7 +31,10 @@ export interface AppDeps {
   manager: SessionManager;
   metrics: ServerMetrics;
   verifier: VerifierOptions;
-  playStreamAddr: (session: SessionRecord) => string;
+  streams: SessionStreams;
+  tokens: StreamTokens;
+  /** The stream settings a new session of this project (undefined: by asset) would stream with. */
+  streamFormatOf: (projectId: string | undefined) => StreamFormat;
   drives: DriveRegistry;
   projects: ProjectStore;
   avatars: AvatarRegistry;
@@ -81,7 +88,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   });
 
-  registerSessionRoutes(app, { manager: deps.manager, playStreamAddr: deps.playStreamAddr });
+  registerSessionRoutes(app, {
+    manager: deps.manager,
+    playStreamAddr: (session) => deps.streams.playAddress(session),
+    admitStream: (projectId) => deps.streams.admit(deps.streamFormatOf(projectId)),
+    streamError: (sessionId) => deps.streams.streamError(sessionId),
+  });
   registerConfigRoutes(app, deps.manager);
   registerDriveRoutes(app, {
     manager: deps.manager,
@@ -92,6 +104,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerProjectRoutes(app, { projects: deps.projects, assets: deps.assets });
   registerAvatarRoutes(app, { avatars: deps.avatars, projects: deps.projects });
   registerDevTokenRoute(app, deps.devTokens);
+  await registerStreamRoutes(app, {
+    streams: deps.streams,
+    tokens: deps.tokens,
+    findSession: (sessionId) => deps.manager.find(sessionId),
+    iceServers: config.stream.iceServers,
+    webDir: config.webDir,
+  });
   await registerStaticRoutes(app, config.webDir, (message) => app.log.warn(message));
   return app;
 }

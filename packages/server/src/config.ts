@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { parseIceServers, type IceServer } from './stream/ice-servers.js';
 
 /** The built demo page: apps/web/dist of the repository this server package sits in (src/ and dist/ alike). */
 const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../../apps/web/dist', import.meta.url));
@@ -42,7 +44,30 @@ export interface ServerConfig {
   devTokens: boolean;
   /** How long a temporary credential from `/dhuman/dev/token` stays valid. */
   devTokenTtlMs: number;
+  /** Server-rendered live streams (WebRTC, HLS, RTMP). */
+  stream: StreamConfig;
 }
+
+export interface StreamConfig {
+  /**
+   * How many 512×512 25 fps streams this machine holds at full frame rate; a bigger or faster stream counts
+   * as more (pixels × fps). Past it, createsession and new viewers get 100008.
+   */
+  capacity: number;
+  /** A WebRTC session's stream keeps running this long after its last viewer left (a reload rejoins it). */
+  lingerMs: number;
+  /** STUN/TURN servers for WebRTC viewers, also advertised to WHEP clients. */
+  iceServers: IceServer[];
+  /** UDP ports WebRTC may use (to open in a firewall); undefined = any. */
+  icePortRange: [number, number] | undefined;
+  /** rtmp sessions without CssCustomPushUrl push to this URL + SessionId; undefined = the embedded server. */
+  rtmpUrl: string | undefined;
+  /** Port of the embedded RTMP server; undefined = off. */
+  rtmpPort: number | undefined;
+}
+
+/** Measured in docs/benchmarks.md ("stream"): about four 512² streams per core render, encode and pace at 25 fps. */
+export const STREAMS_PER_CORE = 4;
 
 export type ConfigFlags = Partial<{
   host: string;
@@ -88,6 +113,19 @@ const schema = z.object({
   webDir: z.string().min(1).optional(),
   devTokens: z.enum(['0', '1'], { error: 'use 1 (on) or 0 (off)' }).default('1'),
   devTokenTtlSec: intIn(1, 86400).default(3600),
+  streamCapacity: intIn(0, 10_000).optional(),
+  streamLingerSec: intIn(0, 3600).default(15),
+  iceServers: z.string().max(8192).default(''),
+  icePortRange: z
+    .string()
+    .regex(/^\d{1,5}-\d{1,5}$/, { error: 'use MIN-MAX, e.g. 40000-40199' })
+    .optional(),
+  rtmpUrl: z
+    .string()
+    .max(1024)
+    .regex(/^rtmps?:\/\/[^\s/|'\\]+\/[^\s|'\\]*$/, { error: 'must be an rtmp:// or rtmps:// URL prefix' })
+    .optional(),
+  rtmpPort: z.union([z.literal('off'), intIn(0, 65535)]).default(1935),
 });
 
 /** Where each field comes from in the environment, for reading and for error messages. */
@@ -112,6 +150,12 @@ const ENV_NAMES: Record<keyof z.input<typeof schema>, string> = {
   webDir: 'DHUMAN_WEB_DIR',
   devTokens: 'DHUMAN_DEV_TOKENS',
   devTokenTtlSec: 'DHUMAN_DEV_TOKEN_TTL_SEC',
+  streamCapacity: 'DHUMAN_STREAM_CAPACITY',
+  streamLingerSec: 'DHUMAN_STREAM_LINGER_SEC',
+  iceServers: 'DHUMAN_ICE_SERVERS',
+  icePortRange: 'DHUMAN_ICE_PORT_RANGE',
+  rtmpUrl: 'DHUMAN_RTMP_URL',
+  rtmpPort: 'DHUMAN_RTMP_PORT',
 };
 
 const FLAG_NAMES: Partial<Record<keyof typeof ENV_NAMES, string>> = {
@@ -148,6 +192,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     );
   }
   const origins = c.corsOrigins.trim();
+  let iceServers: IceServer[];
+  try {
+    iceServers = parseIceServers(c.iceServers);
+  } catch (error) {
+    throw new ConfigError(`invalid DHUMAN_ICE_SERVERS: ${(error as Error).message}`);
+  }
+  const portRange = c.icePortRange?.split('-').map(Number) as [number, number] | undefined;
+  if (portRange && !(portRange[0] >= 1024 && portRange[0] < portRange[1] && portRange[1] <= 65535)) {
+    throw new ConfigError('invalid DHUMAN_ICE_PORT_RANGE: use MIN-MAX with 1024 <= MIN < MAX <= 65535');
+  }
   return {
     host: c.host,
     port: c.port,
@@ -174,5 +228,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
     webDir: c.webDir === undefined ? DEFAULT_WEB_DIR : resolve(c.webDir),
     devTokens: c.devTokens === '1',
     devTokenTtlMs: c.devTokenTtlSec * 1000,
+    stream: {
+      capacity: c.streamCapacity ?? availableParallelism() * STREAMS_PER_CORE,
+      lingerMs: c.streamLingerSec * 1000,
+      iceServers,
+      icePortRange: portRange,
+      rtmpUrl: c.rtmpUrl,
+      rtmpPort: c.rtmpPort === 'off' ? undefined : c.rtmpPort,
+    },
   };
 }

@@ -10,7 +10,7 @@ export function newRequestIdGenerator(): () => string {
   return () => `${prefix}-${(++counter).toString(36)}`;
 }
 
-/** The URL with the value of `signature` replaced, for logs. */
+/** The URL with the values of `signature` and `token` (a stream's play token) replaced, for logs. */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&]signature=)[^&]*/g, '$1[redacted]');
+  return url.replace(/([?&](?:signature|token)=)[^&]*/g, '$1[redacted]');
 }

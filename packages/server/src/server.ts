@@ -1,4 +1,5 @@
-import { mkdirSync, chmodSync } from 'node:fs';
+import { mkdirSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { AvatarAssetStep, MediaClock, SessionManager } from '@dhuman/core';
@@ -20,6 +21,8 @@ import { VoiceStep } from './drive/voice-step.js';
 import { CommandChannels } from './ws/command-channel.js';
 import { MEDIA_TAP_PREFIX, MediaTaps } from './ws/media-tap.js';
 import { DriverEngine } from './ws/driver-engine.js';
+import { StreamTokens } from './stream/play-tokens.js';
+import { SessionStreams, type SessionStreamSettings } from './stream/session-streams.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -35,6 +38,9 @@ export interface RunningServer {
   /** The avatars known to the server (built-in, data-dir, uploaded). */
   avatars: AvatarRegistry;
   devTokens: DevTokens;
+  /** The live streams (WebRTC, HLS, RTMP) of this node. */
+  streams: SessionStreams;
+  streamTokens: StreamTokens;
   /** Sessions found live at start-up and closed as lost to the restart. */
   recoveredSessions: number;
   /**
@@ -116,14 +122,36 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     const drives = new DriveRegistry(manager, createSpeechServices(speechEngine.tts), clock, (event) =>
       metrics.observeDriveEvent(event),
     );
+    const streamTokens = StreamTokens.open(config.dataDir);
+    const hlsRoot = mkdtempSync(join(tmpdir(), 'dhuman-live-'));
+    let baseUrl = '';
+    const settingsOfProject = (projectId: string | undefined): SessionStreamSettings => {
+      void projectId;
+      return { width: 512, height: 512, fps: 25, playAddress: 'page' };
+    };
+    const streams = new SessionStreams({
+      manager,
+      drives,
+      clock,
+      config: config.stream,
+      tokens: streamTokens,
+      manifestFor: (session) => assets.avatarOfAsset(session.appkey, session.assetKey)?.manifest,
+      settingsFor: (session) => settingsOfProject(session.projectId || undefined),
+      baseUrl: () => baseUrl,
+      embeddedRtmpPort: () => undefined,
+      hlsRoot,
+      // Called only once the app exists (streams start on requests and session events).
+      log: { info: (o, m) => app.log.info(o, m), warn: (o, m) => app.log.warn(o, m) },
+    });
     const app = await buildApp({
       drives,
       config,
       manager,
       metrics,
       verifier,
-      // No stream output exists yet, so there is nothing to play: "" rather than an address that fails.
-      playStreamAddr: () => '',
+      streams,
+      tokens: streamTokens,
+      streamFormatOf: settingsOfProject,
       projects: store,
       avatars,
       assets,
@@ -178,6 +206,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     const scheme = config.tlsCert ? 'https' : 'http';
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     const url = config.publicUrl ?? `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    baseUrl = url;
     if (recoveredSessions > 0) {
       app.log.warn({ sessions: recoveredSessions }, 'closed sessions left live by a previous process');
     }
@@ -190,6 +219,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         channels.close();
         taps.close();
         engine.close();
+        await streams.close();
+        rmSync(hlsRoot, { recursive: true, force: true });
         drives.close();
         clock.close();
         await app.close();
@@ -210,6 +241,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       credential,
       avatars,
       devTokens,
+      streams,
+      streamTokens,
       recoveredSessions,
       speechReady,
       close,

@@ -41,7 +41,22 @@ export interface RtpTarget {
   host?: string;
 }
 
-export type EncoderTarget = FileTarget | RtmpTarget | RtpTarget;
+/**
+ * A live session's outputs from one encode: the video is encoded once and fanned out with ffmpeg's `tee` muxer.
+ * At least one output must be present. Keyframes come every second so a late WebRTC, HLS or RTMP viewer starts
+ * within a second.
+ */
+export interface LiveTarget {
+  kind: 'live';
+  /** WebRTC feed: H.264 RTP and Opus RTP to UDP ports that Node owns. */
+  rtp?: { videoPort: number; audioPort: number; host?: string };
+  /** HLS: H.264 + AAC segments and `index.m3u8` in `dir` (a path of plain characters: letters, digits, `/._-`). */
+  hls?: { dir: string; segmentSeconds?: number; listSize?: number };
+  /** RTMP push: H.264 + AAC in FLV. A failed push ends ffmpeg (the caller retries). */
+  rtmp?: { url: string };
+}
+
+export type EncoderTarget = FileTarget | RtmpTarget | RtpTarget | LiveTarget;
 
 export interface FfmpegArgsOptions {
   video: VideoInputFormat;
@@ -136,6 +151,8 @@ export function outputArgs(video: VideoInputFormat, target: EncoderTarget): stri
         : [...MAP_BOTH, ...vp8Args(video), ...opusArgs(), '-f', 'webm', '-y', target.path];
     case 'rtmp':
       return [...MAP_BOTH, ...x264Args(video, true), ...aacArgs(), '-f', 'flv', target.url];
+    case 'live':
+      return liveOutputArgs(video, target);
     case 'rtp': {
       const host = target.host ?? '127.0.0.1';
       const url = (port: number) => `rtp://${host}:${port}?pkt_size=${RTP_PACKET_SIZE}`;
@@ -149,6 +166,70 @@ export function outputArgs(video: VideoInputFormat, target: EncoderTarget): stri
       ];
     }
   }
+}
+
+/** A live stream's keyframe interval: one second. */
+const LIVE_KEYFRAME_SECONDS = 1;
+const SAFE_PATH = /^[A-Za-z0-9/._-]+$/;
+
+/** Escapes a tee slave's file name or URL: `|` separates slaves, and `\` and `'` are tee's escape characters. */
+function teeName(name: string): string {
+  return name.replace(/[\\|']/g, (c) => `\\${c}`);
+}
+
+function liveOutputArgs(video: VideoInputFormat, target: LiveTarget): string[] {
+  const { rtp, hls, rtmp } = target;
+  if (!rtp && !hls && !rtmp) throw new RangeError('a live target needs at least one output (rtp, hls, rtmp)');
+  if (hls && !SAFE_PATH.test(hls.dir)) {
+    throw new RangeError(
+      `HLS directory must be letters, digits and /._- only, got ${JSON.stringify(hls.dir)}`,
+    );
+  }
+  // Output streams: 0 = H.264; then Opus when there is RTP; then AAC when there is HLS or RTMP.
+  const streams: string[] = ['-map', '0:v:0'];
+  const codecs: string[] = [
+    ...['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline'],
+    ...['-pix_fmt', 'yuv420p', '-g', String(Math.max(1, Math.round(video.fps * LIVE_KEYFRAME_SECONDS)))],
+  ];
+  let next = 1;
+  let opus = -1;
+  let aac = -1;
+  if (rtp) {
+    opus = next++;
+    streams.push('-map', '1:a:0');
+    codecs.push(
+      `-c:a:${opus - 1}`,
+      'libopus',
+      `-b:a:${opus - 1}`,
+      '64k',
+      `-ar:a:${opus - 1}`,
+      OUTPUT_SAMPLE_RATE,
+    );
+  }
+  if (hls || rtmp) {
+    aac = next++;
+    streams.push('-map', '1:a:0');
+    codecs.push(`-c:a:${aac - 1}`, 'aac', `-b:a:${aac - 1}`, '96k', `-ar:a:${aac - 1}`, OUTPUT_SAMPLE_RATE);
+  }
+  const slaves: string[] = [];
+  if (rtp) {
+    const host = rtp.host ?? '127.0.0.1';
+    slaves.push(`[f=rtp:select=0]rtp://${host}:${rtp.videoPort}?pkt_size=${RTP_PACKET_SIZE}`);
+    slaves.push(`[f=rtp:select=${opus}]rtp://${host}:${rtp.audioPort}?pkt_size=${RTP_PACKET_SIZE}`);
+  }
+  if (rtmp) slaves.push(`[f=flv:select=\\'0,${aac}\\':onfail=abort]${teeName(rtmp.url)}`);
+  if (hls) {
+    const options = [
+      'f=hls',
+      `select=\\'0,${aac}\\'`,
+      `hls_time=${hls.segmentSeconds ?? 1}`,
+      `hls_list_size=${hls.listSize ?? 6}`,
+      'hls_flags=delete_segments+independent_segments',
+      `hls_segment_filename=${hls.dir}/seg%05d.ts`,
+    ];
+    slaves.push(`[${options.join(':')}]${hls.dir}/index.m3u8`);
+  }
+  return [...streams, ...codecs, '-f', 'tee', slaves.join('|')];
 }
 
 /** The whole argument list (without the `ffmpeg` command itself). Throws `RangeError` on a bad format. */

@@ -1,7 +1,8 @@
 // Real ffmpeg (Debian 5.1): encodes generated frames and a tone to files and to a local RTMP receiver, and checks
 // that a dead, killed or refused ffmpeg is reported and leaves no process behind.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createSocket, type Socket } from 'node:dgram';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,17 +134,24 @@ function nextError(encoder: FfmpegEncoder, timeoutMs: number): Promise<FfmpegEnc
 let dir: string;
 let encoders: FfmpegEncoder[];
 let receivers: ChildProcess[];
+let sockets: Socket[];
+
+function bound(socket: Socket): Promise<void> {
+  return new Promise((resolve) => socket.bind(0, '127.0.0.1', resolve));
+}
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'dhuman-encoder-'));
   encoders = [];
   receivers = [];
+  sockets = [];
 });
 
 afterEach(async () => {
   await Promise.all(encoders.map((e) => e.close()));
   for (const r of receivers) if (r.exitCode === null && r.signalCode === null) r.kill('SIGKILL');
   await Promise.all(receivers.map(exitOf));
+  for (const socket of sockets) socket.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -188,6 +196,63 @@ describe('FfmpegEncoder outputs', () => {
     await encoder.end();
     expect(await exitOf(receiver)).toBe(0);
     expectAv(await ffprobe(path), 'h264', 'aac', 2, 0.2);
+  });
+});
+
+describe('FfmpegEncoder live target (one encode, tee)', () => {
+  it('feeds RTP (H.264 with in-band SPS/PPS, Opus), HLS and an RTMP push from one process', async () => {
+    const rtpVideo = createSocket('udp4');
+    const rtpAudio = createSocket('udp4');
+    sockets.push(rtpVideo, rtpAudio);
+    const nalTypes = new Set<number>();
+    let audioPackets = 0;
+    rtpVideo.on('message', (packet) => {
+      const nal = packet[12]! & 0x1f;
+      if (nal === 28)
+        nalTypes.add(packet[13]! & 0x1f); // FU-A: the fragmented unit's type
+      else if (nal !== 24) nalTypes.add(nal);
+      // STAP-A: 16-bit size, then the unit, repeated (SPS, PPS and small frames are aggregated).
+      else
+        for (let at = 13; at + 2 < packet.length; at += 2 + packet.readUInt16BE(at))
+          nalTypes.add(packet[at + 2]! & 0x1f);
+    });
+    rtpAudio.on('message', () => audioPackets++);
+    await Promise.all([bound(rtpVideo), bound(rtpAudio)]);
+
+    const port = await freePort();
+    const url = `rtmp://127.0.0.1:${port}/live/s`;
+    const flv = join(dir, 'received.flv');
+    const receiver = spawn(
+      'ffmpeg',
+      ['-loglevel', 'error', '-nostdin', '-listen', '1', '-i', url, '-c', 'copy', flv],
+      {
+        stdio: 'ignore',
+      },
+    );
+    receivers.push(receiver);
+    await waitForListen(port, 5_000);
+
+    const hlsDir = join(dir, 'hls');
+    mkdirSync(hlsDir);
+    const encoder = await start({
+      kind: 'live',
+      rtp: { videoPort: rtpVideo.address().port, audioPort: rtpAudio.address().port },
+      hls: { dir: hlsDir },
+      rtmp: { url },
+    });
+    await feed(encoder, 3 * FPS);
+    await encoder.end();
+
+    expect(nalTypes.has(7)).toBe(true); // SPS in band: a viewer joining late can decode
+    expect(nalTypes.has(5)).toBe(true); // IDR
+    expect(audioPackets).toBeGreaterThan(100); // 20 ms Opus packets for 3 s
+    expect(await exitOf(receiver)).toBe(0);
+    expectAv(await ffprobe(flv), 'h264', 'aac', 3, 0.2);
+    const playlist = readFileSync(join(hlsDir, 'index.m3u8'), 'utf8');
+    const segments = playlist.split('\n').filter((line) => line.endsWith('.ts'));
+    expect(segments.length).toBeGreaterThanOrEqual(2);
+    const codecs = (await ffprobe(join(hlsDir, segments[0]!))).streams.map((s) => s.codec_name).sort();
+    expect(codecs).toEqual(['aac', 'h264']);
   });
 });
 

@@ -23,6 +23,8 @@ export interface SessionDriveOptions {
  */
 export class SessionDrive {
   readonly sessionId: string;
+  /** Clock ms that is pts 0 on this session's media timeline. */
+  readonly originMs: number;
   readonly scheduler: DriveScheduler;
   readonly events = new EventLog();
   private readonly eventListeners = new Set<(event: DriveEventPayload) => void>();
@@ -32,6 +34,7 @@ export class SessionDrive {
   constructor(options: SessionDriveOptions) {
     const { session } = options;
     this.sessionId = session.sessionId;
+    this.originMs = options.clock.now();
     const speechParam = session.options.speechParam;
     this.scheduler = new DriveScheduler({
       driverType: session.driverType,
@@ -39,7 +42,7 @@ export class SessionDrive {
       voice: { voice: session.voice, speed: speechParam?.Speed ?? 1, volume: speechParam?.Volume ?? 0 },
       speech: options.speech,
       clock: options.clock,
-      originMs: options.clock.now(),
+      originMs: this.originMs,
       publish: (frame) => {
         for (const listener of this.mediaListeners) listener(frame);
       },

@@ -17,8 +17,12 @@ import { ivhRoute } from './envelope.js';
 
 export interface SessionRoutesOptions {
   manager: SessionManager;
-  /** The address a viewer plays the session from; "" until a stream output exists for it. */
+  /** The address a viewer plays the session from ("" when it is pushed elsewhere). */
   playStreamAddr: (session: SessionRecord) => string;
+  /** Refuses a new session with 100008 when the machine cannot hold another stream of its project's format. */
+  admitStream: (projectId: string | undefined) => void;
+  /** The session's last stream failure, reported by statsession while the session is live. */
+  streamError: (sessionId: string) => { code: number; message: string } | undefined;
 }
 
 function listItem(session: SessionRecord, play: string): SessionListItem {
@@ -36,7 +40,7 @@ function listItem(session: SessionRecord, play: string): SessionListItem {
 
 /** The session manager API (spec §3) with every field real clients read (spec §9.2). */
 export function registerSessionRoutes(app: FastifyInstance, options: SessionRoutesOptions): void {
-  const { manager, playStreamAddr } = options;
+  const { manager, playStreamAddr, admitStream, streamError } = options;
 
   const created = (session: SessionRecord): Omit<CreateSessionResponse, 'ReqId'> => ({
     SessionId: session.sessionId,
@@ -44,19 +48,24 @@ export function registerSessionRoutes(app: FastifyInstance, options: SessionRout
     PlayStreamAddr: playStreamAddr(session),
   });
 
-  ivhRoute(app, SESSION_PATHS.createsession, createSessionRequestSchema, (payload, { caller }) =>
-    created(manager.createFromProject(caller.appkey, payload)),
-  );
+  ivhRoute(app, SESSION_PATHS.createsession, createSessionRequestSchema, (payload, { caller }) => {
+    admitStream(payload.VirtualmanProjectId);
+    return created(manager.createFromProject(caller.appkey, payload));
+  });
 
   ivhRoute(
     app,
     SESSION_PATHS.createsessionbyasset,
     createSessionByAssetRequestSchema,
-    (payload, { caller }) => created(manager.createFromAsset(caller.appkey, payload)),
+    (payload, { caller }) => {
+      admitStream(undefined);
+      return created(manager.createFromAsset(caller.appkey, payload));
+    },
   );
 
   ivhRoute(app, SESSION_PATHS.statsession, sessionRefRequestSchema, (payload, { caller }) => {
     const session = manager.get(caller.appkey, payload.SessionId);
+    const failure = session.status === SESSION_STATUS.READY ? streamError(session.sessionId) : undefined;
     const stat: Omit<StatSessionResponse, 'ReqId'> = {
       SessionId: session.sessionId,
       UserId: session.userId,
@@ -66,8 +75,8 @@ export function registerSessionRoutes(app: FastifyInstance, options: SessionRout
       SpeakStatus: session.speakStatus,
       DriverType: session.driverType,
       Protocol: session.protocol,
-      ErrorCode: session.errorCode,
-      ErrorMessage: session.errorMessage,
+      ErrorCode: failure?.code ?? session.errorCode,
+      ErrorMessage: failure?.message ?? session.errorMessage,
       ...(session.status === SESSION_STATUS.CLOSED &&
         session.closeType !== null && { CloseType: session.closeType }),
     };

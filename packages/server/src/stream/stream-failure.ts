@@ -1,0 +1,27 @@
+import { FfmpegEncoderError, AvatarRenderError } from '@dhuman/media';
+
+/** URL query strings (push secrets such as `txSecret`) and user-info never leave the server. */
+function redact(text: string): string {
+  return text.replace(/(rtmps?:\/\/)[^@\s/]*@/g, '$1').replace(/(rtmps?:\/\/\S*?)\?\S*/g, '$1?…');
+}
+
+/**
+ * What a session is told when its stream fails: the kind of failure and ffmpeg's last line, with any URL's
+ * query and credentials cut out (an RTMP push URL carries its secret in the query).
+ */
+export function streamFailureMessage(error: unknown): string {
+  if (error instanceof FfmpegEncoderError) {
+    const detail = error.stderr.at(-1);
+    const what =
+      error.code === 'spawn_failed'
+        ? 'the encoder (ffmpeg) could not start'
+        : error.signal
+          ? `the encoder (ffmpeg) was killed (${error.signal})`
+          : `the encoder (ffmpeg) exited with code ${error.exitCode ?? '?'}`;
+    return redact(`stream output failed: ${what}${detail ? `: ${detail.slice(0, 300)}` : ''}`);
+  }
+  if (error instanceof AvatarRenderError)
+    return `stream output failed: the avatar renderer failed (${error.code})`;
+  if (error instanceof Error) return redact(`stream output failed: ${error.message.slice(0, 300)}`);
+  return 'stream output failed';
+}
