@@ -29,6 +29,8 @@ export async function startTestServer(
     DHUMAN_TTS_WORKERS: '1',
     DHUMAN_APPKEY: APPKEY,
     DHUMAN_ACCESSTOKEN: TOKEN,
+    // One embedded RTMP server per process at most: only the tests that need it turn it on.
+    DHUMAN_RTMP_PORT: 'off',
     ...env,
   });
   const server = await startServer(config);

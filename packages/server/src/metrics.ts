@@ -4,6 +4,14 @@ import type { SessionStore } from '@dhuman/core';
 import { SESSION_STATUS } from '@dhuman/protocol';
 import { statusName } from '@dhuman/core';
 
+/** What the stream gauges read (SessionStreams). */
+export interface StreamMetricsSource {
+  readonly running: number;
+  readonly viewers: number;
+  readonly load: number;
+  totals(): { videoFrames: number; repeatedFrames: number; droppedFrames: number; skippedMs: number };
+}
+
 /** Prometheus metrics of one server instance, on its own registry so several servers can share a process. */
 export class ServerMetrics {
   readonly registry = new Registry();
@@ -44,6 +52,55 @@ export class ServerMetrics {
         for (const status of Object.values(SESSION_STATUS)) {
           this.set({ status: statusName(status).toLowerCase() }, counts.get(status) ?? 0);
         }
+      },
+    });
+  }
+
+  /** Live-stream gauges, read from `streams` at each scrape. */
+  observeStreams(streams: StreamMetricsSource): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'dhuman_streams_running',
+      help: 'Live streams this node is encoding',
+      registers,
+      collect() {
+        this.set(streams.running);
+      },
+    });
+    new Gauge({
+      name: 'dhuman_stream_viewers',
+      help: 'WebRTC (WHEP) viewers connected',
+      registers,
+      collect() {
+        this.set(streams.viewers);
+      },
+    });
+    new Gauge({
+      name: 'dhuman_stream_load_units',
+      help: 'Capacity units in use (one unit = a 512x512 25 fps stream); DHUMAN_STREAM_CAPACITY is the limit',
+      registers,
+      collect() {
+        this.set(streams.load);
+      },
+    });
+    new Gauge({
+      name: 'dhuman_stream_frames',
+      help: 'Video frames written by all live streams since start: encoded, repeated (render late), dropped',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        const totals = streams.totals();
+        this.set({ kind: 'encoded' }, totals.videoFrames);
+        this.set({ kind: 'repeated' }, totals.repeatedFrames);
+        this.set({ kind: 'dropped' }, totals.droppedFrames);
+      },
+    });
+    new Gauge({
+      name: 'dhuman_stream_skipped_ms',
+      help: 'Media time skipped by live streams since start because the encoder fell behind',
+      registers,
+      collect() {
+        this.set(streams.totals().skippedMs);
       },
     });
   }

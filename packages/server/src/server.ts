@@ -1,10 +1,10 @@
 import { mkdirSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { AvatarAssetStep, MediaClock, SessionManager } from '@dhuman/core';
 import { createSpeechServices, createTts } from '@dhuman/speech';
-import { DRIVE_PATHS } from '@dhuman/protocol';
+import { DRIVE_PATHS, SESSION_STATUS } from '@dhuman/protocol';
 import { buildApp } from './app.js';
 import type { VerifierOptions } from './auth/signature-verifier.js';
 import { ServerAssetCatalog } from './avatars/asset-catalog.js';
@@ -23,6 +23,8 @@ import { MEDIA_TAP_PREFIX, MediaTaps } from './ws/media-tap.js';
 import { DriverEngine } from './ws/driver-engine.js';
 import { StreamTokens } from './stream/play-tokens.js';
 import { SessionStreams, type SessionStreamSettings } from './stream/session-streams.js';
+import { RTMP_APP } from './stream/play-addresses.js';
+import { EmbeddedRtmpServer } from './stream/rtmp/embedded-rtmp-server.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -83,9 +85,42 @@ export function openStore(dataDir: string): SqliteStore {
   return store;
 }
 
+/**
+ * The embedded RTMP server that rtmp sessions without a push URL publish to and viewers pull from. Publishing
+ * takes the session's publish token, playing its play token, and only while the session is live. A port that is
+ * taken is not fatal: the server runs without it (rtmp sessions then need a CssCustomPushUrl) and says so.
+ */
+async function startEmbeddedRtmp(
+  config: ServerConfig,
+  tokens: StreamTokens,
+  manager: SessionManager,
+  log: FastifyBaseLogger,
+): Promise<EmbeddedRtmpServer | undefined> {
+  try {
+    const server = await EmbeddedRtmpServer.start({
+      host: config.host,
+      port: config.stream.rtmpPort ?? 0,
+      authorize: (kind, app, stream, query) =>
+        app === RTMP_APP &&
+        tokens.verify(stream, query.get('token'), kind) &&
+        manager.find(stream)?.status === SESSION_STATUS.READY,
+      log: log.child({ component: 'rtmp' }),
+    });
+    log.info({ port: server.port }, 'embedded RTMP server listening');
+    return server;
+  } catch (error) {
+    log.warn(
+      { err: error, port: config.stream.rtmpPort },
+      'embedded RTMP server not started; rtmp sessions need ProtocolOption.CssCustomPushUrl or DHUMAN_RTMP_URL',
+    );
+    return undefined;
+  }
+}
+
 export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
   const store = openStore(config.dataDir);
   const speechEngine = createTts(options.env ?? process.env, { espeakWorkers: config.ttsWorkers });
+  let rtmpServer: EmbeddedRtmpServer | undefined;
   try {
     const credential = ensureCredential(store, config.credential);
     const shared = await loadSharedAvatars(config.dataDir);
@@ -138,11 +173,12 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       manifestFor: (session) => assets.avatarOfAsset(session.appkey, session.assetKey)?.manifest,
       settingsFor: (session) => settingsOfProject(session.projectId || undefined),
       baseUrl: () => baseUrl,
-      embeddedRtmpPort: () => undefined,
+      embeddedRtmpPort: () => rtmpServer?.port,
       hlsRoot,
       // Called only once the app exists (streams start on requests and session events).
       log: { info: (o, m) => app.log.info(o, m), warn: (o, m) => app.log.warn(o, m) },
     });
+    metrics.observeStreams(streams);
     const app = await buildApp({
       drives,
       config,
@@ -177,6 +213,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     const engine = new DriverEngine({ manager, tts: speechEngine.tts, log: app.log });
     upgrades.register(DRIVE_PATHS.driverEngine, engine.handleUpgrade);
 
+    if (config.stream.rtmpPort !== undefined && !config.stream.rtmpUrl) {
+      rtmpServer = await startEmbeddedRtmp(config, streamTokens, manager, app.log);
+      drives.onEnded((sessionId) => rtmpServer?.closeStream(RTMP_APP, sessionId));
+    }
     await app.listen({ host: config.host, port: config.port });
     // A cold engine makes the first utterance after start take seconds (worker threads, WASM, voices): warm it
     // now, in the background, rather than on the first createsession or driverengine request.
@@ -220,6 +260,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         taps.close();
         engine.close();
         await streams.close();
+        await rtmpServer?.close();
         rmSync(hlsRoot, { recursive: true, force: true });
         drives.close();
         clock.close();
@@ -248,6 +289,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       close,
     };
   } catch (error) {
+    await rtmpServer?.close();
     store.close();
     await speechEngine.tts.close();
     throw error;

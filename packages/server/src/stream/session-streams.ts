@@ -1,6 +1,6 @@
 import type { AvatarManifest } from '@dhuman/avatar';
 import type { SessionManager, SessionRecord } from '@dhuman/core';
-import type { StreamTickSource } from '@dhuman/media';
+import type { SessionStreamPumpStats, StreamTickSource } from '@dhuman/media';
 import { ERRORS, IvhError, SESSION_STATUS } from '@dhuman/protocol';
 import type { StreamConfig } from '../config.js';
 import type { DriveRegistry } from '../drive/drive-registry.js';
@@ -72,6 +72,16 @@ export function streamCost(format: StreamFormat): number {
  */
 export class SessionStreams {
   private readonly entries = new Map<string, Entry>();
+  /** Pump counters of streams that have ended, so totals never go backwards. */
+  private readonly retired: SessionStreamPumpStats = {
+    audioChunks: 0,
+    silentChunks: 0,
+    videoFrames: 0,
+    repeatedFrames: 0,
+    droppedFrames: 0,
+    skippedMs: 0,
+    droppedAudioMs: 0,
+  };
   private readonly addresses: PlayAddresses;
   private readonly sweepTimer: NodeJS.Timeout;
   private closed = false;
@@ -103,6 +113,31 @@ export class SessionStreams {
     let n = 0;
     for (const entry of this.entries.values()) if (entry.stream) n++;
     return n;
+  }
+
+  get viewers(): number {
+    let n = 0;
+    for (const entry of this.entries.values()) n += entry.viewers.size;
+    return n;
+  }
+
+  /** Pump counters summed over every stream this node has run (metrics; the stream benchmark reads them). */
+  totals(): SessionStreamPumpStats {
+    const sum = { ...this.retired };
+    for (const entry of this.entries.values()) {
+      if (!entry.stream) continue;
+      const stats = entry.stream.stats;
+      for (const key of Object.keys(sum) as (keyof SessionStreamPumpStats)[]) sum[key] += stats[key];
+    }
+    return sum;
+  }
+
+  /** Closes a stream that no entry holds any more, keeping its counters. */
+  private retire(stream: SessionStream): Promise<void> {
+    const stats = stream.stats;
+    for (const key of Object.keys(this.retired) as (keyof SessionStreamPumpStats)[])
+      this.retired[key] += stats[key];
+    return stream.close();
   }
 
   /** Throws 100008 when a stream of this format would not fit. */
@@ -260,7 +295,7 @@ export class SessionStreams {
       ...(this.opts.ffmpegCommand && { ffmpegCommand: this.opts.ffmpegCommand }),
     });
     if (this.closed || this.entries.get(session.sessionId) !== entry) {
-      await stream.close();
+      await this.retire(stream);
       throw new IvhError(ERRORS.SESSION_CLOSED, 'the session ended while its stream started');
     }
     entry.stream = stream;
@@ -273,7 +308,11 @@ export class SessionStreams {
   }
 
   private onFailure(entry: Entry, stream: SessionStream, error: Error): void {
-    if (entry.stream === stream) entry.stream = undefined;
+    // The stream has already closed itself; only its counters are kept.
+    if (entry.stream === stream) {
+      entry.stream = undefined;
+      void this.retire(stream);
+    }
     for (const viewer of entry.viewers) viewer.close();
     const message = streamFailureMessage(error);
     entry.error = new IvhError(ERRORS.STREAM_UPDATE_FAILED, message);
@@ -333,7 +372,7 @@ export class SessionStreams {
       const stream = entry.stream;
       entry.stream = undefined;
       this.opts.log.info({ sessionId: entry.session.sessionId }, 'stream stopped: no viewers');
-      void stream.close();
+      void this.retire(stream);
     }
   }
 
@@ -344,7 +383,7 @@ export class SessionStreams {
     clearTimeout(entry.retryTimer);
     for (const viewer of entry.viewers) viewer.close();
     const stream = entry.stream ?? (await entry.starting?.catch(() => undefined));
-    await stream?.close();
+    if (stream) await this.retire(stream);
   }
 
   /** Ends every stream and viewer; resolves when their processes and workers are gone. */
