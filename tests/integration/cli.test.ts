@@ -2,7 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_PATHS } from '@dhuman/protocol';
-import { APPKEY, call, postRaw, tempDataDir, TOKEN } from './harness.js';
+import { APPKEY, call, callDhuman, postRaw, tempDataDir, TOKEN } from './harness.js';
 import { runCli, spawnServe, type ServeProcess } from './cli-process.js';
 
 const P = SESSION_PATHS;
@@ -133,13 +133,14 @@ describe('dhuman project', () => {
       cli(['project', 'list', '--data-dir', D]),
       cli(['project', 'show', 'shop', '--data-dir', D]),
     ]);
-    expect(ok(list)).toMatch(/^shop\s+shop\s+demo\s+en-us\s+\(all\)$/m);
+    expect(ok(list)).toMatch(/^shop\s+shop\s+demo\s+en-us\s+\(all\)\s+512x512@25\s+page$/m);
     expect(JSON.parse(ok(show))).toMatchObject({
       projectId: 'shop',
       avatar: 'demo',
       voice: 'en-us',
       openingLine: 'Welcome',
       appkey: null,
+      stream: { width: 512, height: 512, fps: 25, playAddress: 'page' },
     });
 
     const created = await call(shared.server().url, P.createsession, {
@@ -149,6 +150,53 @@ describe('dhuman project', () => {
     });
     expect(created.Header.Code).toBe(0);
     expect(created.Payload.SessionId).toMatch(/^m/);
+  });
+
+  it('stores stream settings from --resolution, --fps and --play-address, which list, show and the server report', async () => {
+    const D = shared.dir();
+    const wide = ['--resolution', '720p', '--fps', '30', '--play-address', 'hls'];
+    const square = ['--resolution', '640x480', '--play-address', 'rtmp'];
+    const created = await Promise.all([
+      cli(['project', 'create', 'wide', ...wide, '--data-dir', D]),
+      cli(['project', 'create', 'square', ...square, '--data-dir', D]),
+    ]);
+    created.forEach(ok);
+    const [list, show] = await Promise.all([
+      cli(['project', 'list', '--data-dir', D]),
+      cli(['project', 'show', 'wide', '--data-dir', D]),
+    ]);
+    expect(ok(list)).toMatch(/^wide\s.*\s1280x720@30\s+hls$/m);
+    expect(ok(list)).toMatch(/^square\s.*\s640x480@25\s+rtmp$/m);
+    expect(JSON.parse(ok(show))).toMatchObject({
+      stream: { width: 1280, height: 720, fps: 30, playAddress: 'hls' },
+    });
+    const listed = await callDhuman(shared.server().url, 'GET', '/dhuman/projects');
+    expect(listed.Payload.Projects).toContainEqual(
+      expect.objectContaining({
+        ProjectId: 'wide',
+        Stream: { Width: 1280, Height: 720, Fps: 30, PlayAddress: 'hls' },
+      }),
+    );
+  });
+
+  it('refuses stream settings out of bounds with one line naming the flag, and creates nothing', async () => {
+    const D = shared.dir();
+    const attempts = await Promise.all(
+      [
+        ['--resolution', '1080p'],
+        ['--resolution', '1280x1280'],
+        ['--fps', '60'],
+        ['--play-address', 'flv'],
+      ].map((flags) => cli(['project', 'create', 'refused', ...flags, '--data-dir', D])),
+    );
+    const lines = attempts.map(failsWithOneLine);
+    expect(lines).toEqual([
+      expect.stringContaining('--resolution must be 512, 720, 720p or <width>x<height>, not "1080p"'),
+      expect.stringContaining('--resolution 1280x1280 is over'),
+      expect.stringContaining('--fps must be from 10 to 30, not 60'),
+      expect.stringContaining('--play-address must be one of page, hls, rtmp, not "flv"'),
+    ]);
+    expect(ok(await cli(['project', 'list', '--data-dir', D]))).not.toContain('refused');
   });
 
   it('refuses a duplicate id, an invalid id and an unknown avatar', async () => {

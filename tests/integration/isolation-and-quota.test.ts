@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_STREAM_SETTINGS } from '@dhuman/core';
 import { SESSION_PATHS } from '@dhuman/protocol';
 import { call, startTestServer, type CallOptions, type TestServer } from './harness.js';
 
@@ -66,6 +67,7 @@ describe('appkey isolation and quota', () => {
       createdAt: Date.now(),
       sessionIdleSec: null,
       channelIdleSec: null,
+      stream: { ...DEFAULT_STREAM_SETTINGS },
     });
     const res = await call(server.url, P.createsession, {
       VirtualmanProjectId: 'private-project',

@@ -27,6 +27,7 @@ describe('project endpoints', () => {
       createdAt: Date.now(),
       sessionIdleSec: null,
       channelIdleSec: null,
+      stream: { width: 1280, height: 720, fps: 30, playAddress: 'hls' },
     });
 
   beforeAll(async () => {
@@ -50,12 +51,19 @@ describe('project endpoints', () => {
     const mine = await callDhuman(server.url, 'GET', PROJECTS);
     expect(mine.Header.Code).toBe(0);
     const projects = mine.Payload.Projects as Array<Record<string, unknown>>;
-    expect(projects).toContainEqual({ ProjectId: 'demo', Name: 'Demo', AvatarKey: 'ava', Voice: 'en-us' });
+    expect(projects).toContainEqual({
+      ProjectId: 'demo',
+      Name: 'Demo',
+      AvatarKey: 'ava',
+      Voice: 'en-us',
+      Stream: { Width: 512, Height: 512, Fps: 25, PlayAddress: 'page' },
+    });
     expect(projects).toContainEqual({
       ProjectId: 'leo-shop',
       Name: 'Project leo-shop',
       AvatarKey: 'leo',
       Voice: 'en-gb',
+      Stream: { Width: 1280, Height: 720, Fps: 30, PlayAddress: 'hls' },
     });
     expect(projects.map((p) => p.ProjectId)).not.toContain('private-one');
     const theirs = await callDhuman(server.url, 'GET', PROJECTS, undefined, OTHER);
@@ -70,7 +78,11 @@ describe('project endpoints', () => {
     expect(demo.Payload).toMatchObject({ ProjectId: 'demo', Name: 'Demo', AvatarKey: 'ava', Voice: 'en-us' });
     expect(demo.Payload.Avatar).toMatchObject({ format: 'dhuman-avatar/1', key: 'ava', name: 'Ava' });
     const leo = await callDhuman(server.url, 'GET', `${PROJECTS}/leo-shop`);
-    expect(leo.Payload).toMatchObject({ AvatarKey: 'leo', Avatar: { key: 'leo' } });
+    expect(leo.Payload).toMatchObject({
+      AvatarKey: 'leo',
+      Stream: { Width: 1280, Height: 720, Fps: 30, PlayAddress: 'hls' },
+      Avatar: { key: 'leo' },
+    });
   });
 
   it('hides another appkey’s project and answers unknown ones with 100001', async () => {

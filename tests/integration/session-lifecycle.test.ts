@@ -40,7 +40,11 @@ describe('session lifecycle over HTTP', () => {
       Protocol: 'webrtc',
     });
     expect(created.Header).toMatchObject({ Code: 0, Message: '' });
-    expect(created.Payload).toMatchObject({ ReqId: id, SessionStatus: 3, PlayStreamAddr: '' });
+    expect(created.Payload).toMatchObject({ ReqId: id, SessionStatus: 3 });
+    // A webrtc session plays at its player page (WebRTC through WHEP), token-protected.
+    expect(created.Payload.PlayStreamAddr).toMatch(
+      /^http:\/\/127\.0\.0\.1:\d+\/dhuman\/play\/m\d{18}\?token=[\w-]{43}$/,
+    );
     const sessionId = created.Payload.SessionId as string;
     expect(sessionId).toMatch(/^m\d{18}$/);
     expect(created.Header.SessionID).toBe(sessionId);
@@ -52,7 +56,7 @@ describe('session lifecycle over HTTP', () => {
     expect(ready.Payload).toMatchObject({
       SessionId: sessionId,
       IsSessionStarted: false,
-      PlayStreamAddr: '',
+      PlayStreamAddr: created.Payload.PlayStreamAddr, // the same address while the session lives
       ErrorCode: 0,
       ErrorMessage: '',
     });
@@ -76,7 +80,7 @@ describe('session lifecycle over HTTP', () => {
           UserId: 'user-1',
           SessionId: sessionId,
           SessionStatus: 1,
-          PlayStreamAddr: '',
+          PlayStreamAddr: created.Payload.PlayStreamAddr,
           DriverType: 1,
           IsSessionStarted: true,
           VirtualmanProjectId: 'demo',

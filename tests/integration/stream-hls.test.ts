@@ -41,7 +41,7 @@ async function fetchPlaylist(url: string): Promise<Response> {
   }
 }
 
-describe('HLS stream', () => {
+describe('HLS stream', { timeout: 60_000 }, () => {
   it('answers a token-protected playlist whose segments are H.264 + AAC, and cleans up on close', async () => {
     const before = {
       ffmpeg: childProcesses('ffmpeg').length,

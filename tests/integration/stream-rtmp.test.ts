@@ -97,7 +97,7 @@ afterEach(async () => {
   }
 });
 
-describe('RTMP push to CssCustomPushUrl', () => {
+describe('RTMP push to CssCustomPushUrl', { timeout: 60_000 }, () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer();
@@ -169,7 +169,7 @@ describe('RTMP push to CssCustomPushUrl', () => {
   });
 });
 
-describe('embedded RTMP server', () => {
+describe('embedded RTMP server', { timeout: 60_000 }, () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer({ DHUMAN_RTMP_PORT: '0' });

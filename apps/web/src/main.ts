@@ -11,13 +11,14 @@ import { busy, byId, setOptions, showError } from './dom.js';
 import { abbreviateKey, describeExpiry } from './format.js';
 import { LatencyStats, formatMs } from './latency.js';
 import { startPlaceholder } from './placeholder.js';
+import { ServerStream, type ServerStreamState } from './server-stream.js';
 import { StatusLog, describeEvent } from './status-log.js';
 import { streamFragments } from './text-stream.js';
 
 declare global {
   interface Window {
     /** Set once connected, for tests and for poking around in the console. */
-    dhumanDemo?: { player: AvatarPlayer };
+    dhumanDemo?: { player: AvatarPlayer; serverStream: ServerStream };
   }
 }
 
@@ -32,6 +33,11 @@ const ui = {
   canvas: byId('avatar', HTMLCanvasElement),
   subtitle: byId('subtitle', HTMLElement),
   speakingBadge: byId('speaking-badge', HTMLElement),
+  stageViews: byId('stage-views', HTMLElement),
+  serverView: byId('server-view', HTMLElement),
+  serverVideo: byId('server-video', HTMLVideoElement),
+  serverStatus: byId('server-status', HTMLElement),
+  serverStream: byId('server-stream', HTMLInputElement),
   credentialForm: byId('credential-form', HTMLFormElement),
   credentialSummary: byId('credential-summary', HTMLElement),
   summaryAppkey: byId('summary-appkey', HTMLElement),
@@ -64,6 +70,10 @@ const api = new DemoApi(location.origin);
 const store = new CredentialStore(safeSessionStorage());
 const log = new StatusLog(ui.log);
 const latency = new LatencyStats();
+const serverStream = new ServerStream(ui.serverVideo, location.origin, {
+  state: showServerStream,
+  log: (kind, detail) => log.add({ kind, label: 'server stream', detail }),
+});
 
 let credential: Credential | undefined;
 /** Unix seconds at which the credential in the form stops working, when it is a temporary one. */
@@ -208,6 +218,7 @@ function detach(): void {
   streamGeneration++;
   player?.close();
   player = undefined;
+  serverStream.stop();
   delete window.dhumanDemo;
   speaking.clear();
   streamed.clear();
@@ -250,18 +261,37 @@ async function attach(): Promise<void> {
     stopPlaceholder = undefined;
     player = attached;
     unsubscribe = attached.on(onPlayerEvent);
-    window.dhumanDemo = { player: attached };
+    window.dhumanDemo = { player: attached, serverStream };
     ui.speak.disabled = false;
     ui.interrupt.disabled = false;
     const projectName = ui.project.selectedOptions[0]?.textContent ?? projectId;
     ui.canvas.setAttribute('aria-label', `Avatar of ${projectName}`);
     setConnection('online', 'Connected');
+    if (ui.serverStream.checked) void serverStream.start(current, projectId);
   } catch (error) {
     if (mine !== generation) return;
     setConnection('offline', 'Not connected');
     showError(ui.sessionError, describeError(error));
     stopPlaceholder ??= startPlaceholder(ui.canvas);
   }
+}
+
+// --- server stream ------------------------------------------------------------------------------------------
+
+/** The switch turned: show or hide the panel, and start or stop the stream if a player is attached. */
+function toggleServerStream(): void {
+  const on = ui.serverStream.checked;
+  ui.serverView.hidden = !on;
+  ui.stageViews.dataset.server = on ? 'on' : 'off';
+  if (!on) serverStream.stop();
+  else if (player && credential) void serverStream.start(credential, ui.project.value);
+  else showServerStream('off', '');
+}
+
+function showServerStream(state: ServerStreamState, text: string): void {
+  ui.serverView.dataset.state = state;
+  const idle = player ? 'Off' : 'Connect first: the stream starts with the avatar.';
+  ui.serverStatus.textContent = state === 'off' ? idle : text;
 }
 
 function onPlayerEvent(event: PlayerEvent): void {
@@ -307,6 +337,8 @@ function speak(): void {
   try {
     if (ui.stream.checked && !ui.ssml.checked) void streamText(player, text);
     else player.speak(text, { ssml: ui.ssml.checked });
+    // Whole, even when the canvas gets it streamed: the server session only has to show the same speech.
+    serverStream.say(text);
   } catch (error) {
     showError(ui.speakError, describeError(error));
   }
@@ -332,6 +364,7 @@ async function streamText(target: AvatarPlayer, text: string): Promise<void> {
 function interrupt(): void {
   streamGeneration++;
   player?.interrupt();
+  serverStream.interrupt();
 }
 
 // --- wiring -------------------------------------------------------------------------------------------------
@@ -365,6 +398,11 @@ for (const input of [ui.appkey, ui.accesstoken]) {
 }
 ui.project.addEventListener('change', () => void attach());
 ui.avatarKey.addEventListener('change', () => void attach());
+ui.serverStream.addEventListener('change', toggleServerStream);
+// A browser may restore the box ticked on reload; the panel follows it from the start.
+toggleServerStream();
+// Closes the demo's server session and frees its stream rather than leaving both to time out.
+addEventListener('pagehide', () => serverStream.stop());
 
 ui.speakForm.addEventListener('submit', (event) => {
   event.preventDefault();

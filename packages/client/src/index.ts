@@ -48,3 +48,6 @@ export * from './channel/index.js';
 
 // The browser avatar player (client-render channel); bundled alone for pages by scripts/build-web.mjs.
 export * from './player/index.js';
+
+// Watching a session's server-rendered stream over WHEP; bundled alone for pages by scripts/build-web.mjs.
+export * from './stream/index.js';

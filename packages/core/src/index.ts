@@ -8,3 +8,4 @@ export * from './speech/index.js';
 export * from './media/index.js';
 export * from './util/async-queue.js';
 export * from './drive/index.js';
+export * from './stream-settings.js';

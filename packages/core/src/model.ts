@@ -1,4 +1,5 @@
 import type { CloseType, DriverType, SessionStatus, SpeechParam } from '@dhuman/protocol';
+import type { StreamSettings } from './stream-settings.js';
 
 /** An appkey and the secret its requests are signed with. HMAC needs the secret itself, so it is stored as is. */
 export interface Credential {
@@ -24,6 +25,8 @@ export interface Project {
   /** Idle rules of this project's sessions (spec §3.7); null uses the server's. */
   sessionIdleSec: number | null;
   channelIdleSec: number | null;
+  /** Size, rate and PlayStreamAddr form of its sessions' streams; projects stored without them have the defaults. */
+  stream: StreamSettings;
   createdAt: number;
 }
 

@@ -1,5 +1,5 @@
 import type { Credential, CredentialStore, ProjectStore } from '@dhuman/core';
-import { newHexId } from '@dhuman/core';
+import { DEFAULT_STREAM_SETTINGS, newHexId } from '@dhuman/core';
 import type { KnownAvatar } from './avatars/avatar-folders.js';
 
 /** The built-in avatar and project every install has (architecture.md): drawn avatar, English voice, no bot. */
@@ -32,6 +32,7 @@ export function ensureBuiltins(store: ProjectStore, now = Date.now()): void {
       createdAt: now,
       sessionIdleSec: null,
       channelIdleSec: null,
+      stream: { ...DEFAULT_STREAM_SETTINGS },
     });
   }
 }

@@ -2,7 +2,13 @@ import { mkdirSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { AvatarAssetStep, MediaClock, SessionManager } from '@dhuman/core';
+import {
+  AvatarAssetStep,
+  DEFAULT_STREAM_SETTINGS,
+  MediaClock,
+  SessionManager,
+  type StreamSettings,
+} from '@dhuman/core';
 import { createSpeechServices, createTts } from '@dhuman/speech';
 import { DRIVE_PATHS, SESSION_STATUS } from '@dhuman/protocol';
 import { buildApp } from './app.js';
@@ -22,7 +28,7 @@ import { CommandChannels } from './ws/command-channel.js';
 import { MEDIA_TAP_PREFIX, MediaTaps } from './ws/media-tap.js';
 import { DriverEngine } from './ws/driver-engine.js';
 import { StreamTokens } from './stream/play-tokens.js';
-import { SessionStreams, type SessionStreamSettings } from './stream/session-streams.js';
+import { SessionStreams } from './stream/session-streams.js';
 import { RTMP_APP } from './stream/play-addresses.js';
 import { EmbeddedRtmpServer } from './stream/rtmp/embedded-rtmp-server.js';
 
@@ -160,10 +166,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     const streamTokens = StreamTokens.open(config.dataDir);
     const hlsRoot = mkdtempSync(join(tmpdir(), 'dhuman-live-'));
     let baseUrl = '';
-    const settingsOfProject = (projectId: string | undefined): SessionStreamSettings => {
-      void projectId;
-      return { width: 512, height: 512, fps: 25, playAddress: 'page' };
-    };
+    // Sessions created by asset have no project: they stream with the defaults.
+    const settingsOfProject = (projectId: string | undefined): StreamSettings =>
+      (projectId ? store.getProject(projectId)?.stream : undefined) ?? DEFAULT_STREAM_SETTINGS;
     const streams = new SessionStreams({
       manager,
       drives,

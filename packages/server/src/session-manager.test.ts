@@ -1,5 +1,10 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SessionManager, type PreparationStep, type SessionRecord } from '@dhuman/core';
+import {
+  DEFAULT_STREAM_SETTINGS,
+  SessionManager,
+  type PreparationStep,
+  type SessionRecord,
+} from '@dhuman/core';
 import { CLOSE_TYPE, ERRORS, IvhError, SESSION_STATUS } from '@dhuman/protocol';
 import { ServerAssetCatalog } from './avatars/asset-catalog.js';
 import { loadSharedAvatars, type KnownAvatar } from './avatars/avatar-folders.js';
@@ -237,6 +242,7 @@ describe('SessionManager', () => {
       createdAt: 0,
       sessionIdleSec: 30,
       channelIdleSec: 20,
+      stream: { ...DEFAULT_STREAM_SETTINGS },
     });
     const m = manager();
     const kiosk = m.createFromProject('a', { ...request('k'), VirtualmanProjectId: 'kiosk' });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { describeStream, parseStreamSettings, STREAM_RESOLUTIONS } from '@dhuman/core';
 import { DEFAULT_VOICE, DEMO_ASSET, loadSharedAvatars } from '@dhuman/server';
 import { dataDirOf, withStore } from '../local-store.js';
 import { printTable } from '../table.js';
@@ -11,6 +12,9 @@ interface ProjectCreateFlags {
   appkey?: string;
   sessionIdleSec?: string;
   channelIdleSec?: string;
+  resolution?: string;
+  fps?: string;
+  playAddress?: string;
   dataDir?: string;
 }
 
@@ -24,6 +28,10 @@ function seconds(value: string | undefined, flag: string, min: number, max: numb
 }
 
 const PROJECT_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** Stream settings errors name the flag that was wrong. */
+const STREAM_FLAGS = { resolution: '--resolution', fps: '--fps', playAddress: '--play-address' };
+const RESOLUTION_NAMES = Object.keys(STREAM_RESOLUTIONS).join('|');
 
 export function registerProject(program: Command): void {
   const project = program
@@ -47,11 +55,24 @@ export function registerProject(program: Command): void {
       'close its sessions after this long without drive or heartbeat (default 600)',
     )
     .option('--channel-idle-sec <s>', 'close command channels after this long without a frame (default 180)')
+    .option(
+      `--resolution <${RESOLUTION_NAMES}|WxH>`,
+      'stream size: 512 (512x512, default), 720 (720x720), 720p (1280x720) or even WxH up to 1280x720 pixels',
+    )
+    .option('--fps <n>', 'stream frame rate, 10 to 30 (default 25)')
+    .option(
+      '--play-address <page|hls|rtmp>',
+      'what PlayStreamAddr names: the player page (default), the .m3u8 address, or an rtmp:// address',
+    )
     .option('--data-dir <dir>', 'data dir (DHUMAN_DATA_DIR, default ./data)')
     .action(async (projectId: string, flags: ProjectCreateFlags) => {
       if (!PROJECT_ID.test(projectId)) throw new Error('project id: 1-128 letters, digits, "_" or "-"');
       const sessionIdleSec = seconds(flags.sessionIdleSec, '--session-idle-sec', 10, 7 * 86400);
       const channelIdleSec = seconds(flags.channelIdleSec, '--channel-idle-sec', 5, 86400);
+      const stream = parseStreamSettings(
+        { resolution: flags.resolution, fps: flags.fps, playAddress: flags.playAddress },
+        STREAM_FLAGS,
+      );
       // Built-in and data-dir avatars are usable under their own key, as the server resolves them.
       const shared = await loadSharedAvatars(dataDirOf(flags.dataDir));
       withStore(flags.dataDir, (store) => {
@@ -76,6 +97,7 @@ export function registerProject(program: Command): void {
           createdAt: Date.now(),
           sessionIdleSec,
           channelIdleSec,
+          stream,
         });
       });
       process.stdout.write(`created project ${projectId}\n`);
@@ -92,6 +114,8 @@ export function registerProject(program: Command): void {
         avatar: p.avatar,
         voice: p.voice,
         appkey: p.appkey ?? '(all)',
+        stream: describeStream(p.stream),
+        playAddress: p.stream.playAddress,
       }));
       printTable(rows);
     });

@@ -1,14 +1,20 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { projectVisibleTo, type Project, type ProjectStore } from '@dhuman/core';
+import { projectVisibleTo, type Project, type ProjectStore, type StreamSettings } from '@dhuman/core';
 import { ERRORS, IvhError } from '@dhuman/protocol';
 import type { ServerAssetCatalog } from '../avatars/asset-catalog.js';
 import { signedRoute } from './envelope.js';
 
 export const PROJECTS_PATH = '/dhuman/projects';
 
+/** A project's stream settings as the API spells them. */
+function streamField(stream: StreamSettings) {
+  return { Width: stream.width, Height: stream.height, Fps: stream.fps, PlayAddress: stream.playAddress };
+}
+
 /**
  * `/dhuman/projects`: the projects an appkey may use (shared ones and its own), each with the key of the avatar
- * it draws, and one project with that avatar's manifest, which is what a browser player needs to draw it.
+ * it draws and its stream settings, and one project with that avatar's manifest, which is what a browser player
+ * needs to draw it.
  */
 export function registerProjectRoutes(
   app: FastifyInstance,
@@ -29,6 +35,7 @@ export function registerProjectRoutes(
         Name: p.name,
         AvatarKey: avatarKeyOf(caller.appkey, p),
         Voice: p.voice,
+        Stream: streamField(p.stream),
       })),
   }));
 
@@ -53,6 +60,7 @@ export function registerProjectRoutes(
       Name: project.name,
       AvatarKey: avatar.key,
       Voice: project.voice,
+      Stream: streamField(project.stream),
       Avatar: avatar.manifest,
     };
   });

@@ -98,4 +98,9 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX temporary_credentials_by_expiry ON temporary_credentials (expires_at);
   `,
+  // Stream settings per project (issue 6): size, rate and the form of PlayStreamAddr, as one JSON object that the
+  // store validates on read. NULL (every project made before) reads as the defaults, 512x512 at 25 fps.
+  `
+  ALTER TABLE projects ADD COLUMN stream TEXT;
+  `,
 ];

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Project } from '@dhuman/core';
 import { openStore } from '../server.js';
 import { MIGRATIONS } from './migrations.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -65,6 +66,7 @@ describe('SqliteStore', () => {
       createdAt: 1,
       sessionIdleSec: 30,
       channelIdleSec: null,
+      stream: { width: 1280, height: 720, fps: 30, playAddress: 'hls' },
     });
     first.close();
     const second = new SqliteStore(path);
@@ -74,6 +76,7 @@ describe('SqliteStore', () => {
       appkey: null,
       sessionIdleSec: 30,
       channelIdleSec: null,
+      stream: { width: 1280, height: 720, fps: 30, playAddress: 'hls' },
     });
     second.close();
   });
@@ -145,6 +148,63 @@ describe('SqliteStore', () => {
     expect(store.getTemporaryCredential('dev_1')).toBeUndefined();
     expect(store.getTemporaryCredential('dev_2')).toMatchObject({ actsFor: 'k', expiresAt: 20 });
     store.close();
+  });
+
+  it('upgrades a version-3 database: its projects get the default stream settings', () => {
+    const path = join(temp(), 'v3.db');
+    const db = new Database(path);
+    for (const migration of MIGRATIONS.slice(0, 3)) db.exec(migration);
+    db.pragma('user_version = 3');
+    db.prepare(
+      `INSERT INTO projects (project_id, name, appkey, avatar, voice, created_at)
+       VALUES ('old', 'Old', NULL, 'demo', 'en-us', 1)`,
+    ).run();
+    db.close();
+    const store = new SqliteStore(path);
+    expect(store.getProject('old')).toMatchObject({
+      voice: 'en-us',
+      stream: { width: 512, height: 512, fps: 25, playAddress: 'page' },
+    });
+    store.close();
+  });
+
+  it('reads a stored stream setting that does not validate as the defaults, and refuses to write one', () => {
+    const path = join(temp(), 'bad.db');
+    const store = new SqliteStore(path);
+    const project = (projectId: string, stream: Project['stream']): Project => ({
+      projectId,
+      name: projectId,
+      appkey: null,
+      avatar: 'demo',
+      voice: 'en-us',
+      openingLine: '',
+      createdAt: 1,
+      sessionIdleSec: null,
+      channelIdleSec: null,
+      stream,
+    });
+    expect(() =>
+      store.createProject(project('huge', { width: 1920, height: 1080, fps: 25, playAddress: 'page' })),
+    ).toThrow(RangeError);
+    expect(store.getProject('huge')).toBeUndefined();
+    for (const id of ['garbled', 'out-of-bounds', 'wrong-type']) {
+      store.createProject(project(id, { width: 640, height: 360, fps: 20, playAddress: 'rtmp' }));
+    }
+    store.close();
+    // Rows changed behind the store's back: by hand, or written under bounds a later version tightened.
+    const db = new Database(path);
+    const set = db.prepare('UPDATE projects SET stream = ? WHERE project_id = ?');
+    set.run('{"width":', 'garbled');
+    set.run('{"width":640,"height":360,"fps":240,"playAddress":"rtmp"}', 'out-of-bounds');
+    set.run('[1,2]', 'wrong-type');
+    db.close();
+    const reopened = new SqliteStore(path);
+    const projects = reopened.listProjects();
+    expect(projects.map((p) => p.projectId)).toEqual(['garbled', 'out-of-bounds', 'wrong-type']);
+    for (const p of projects) {
+      expect(p.stream, p.projectId).toEqual({ width: 512, height: 512, fps: 25, playAddress: 'page' });
+    }
+    reopened.close();
   });
 
   it('refuses a database written by a newer dhuman', () => {

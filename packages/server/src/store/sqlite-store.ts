@@ -10,11 +10,13 @@ import type {
   SessionFilter,
   SessionRecord,
   SessionStore,
+  StreamSettings,
   TemporaryCredential,
   TemporaryCredentialStore,
   UploadedAvatar,
   UploadedAvatarStore,
 } from '@dhuman/core';
+import { DEFAULT_STREAM_SETTINGS, parseStreamSettings } from '@dhuman/core';
 import { SESSION_STATUS, type CloseType, type DriverType, type SessionStatus } from '@dhuman/protocol';
 import { MIGRATIONS } from './migrations.js';
 
@@ -104,6 +106,7 @@ interface ProjectRow {
   created_at: number;
   session_idle_sec: number | null;
   channel_idle_sec: number | null;
+  stream: string | null;
 }
 
 function toProject(row: ProjectRow): Project {
@@ -117,7 +120,21 @@ function toProject(row: ProjectRow): Project {
     createdAt: row.created_at,
     sessionIdleSec: row.session_idle_sec,
     channelIdleSec: row.channel_idle_sec,
+    stream: streamOf(row.stream),
   };
+}
+
+/**
+ * A project's stored stream settings. NULL (projects made before they existed) and anything that no longer
+ * passes validation (a hand-edited row, bounds tightened later) read as the defaults: a project must stay usable.
+ */
+function streamOf(stored: string | null): StreamSettings {
+  if (stored === null) return { ...DEFAULT_STREAM_SETTINGS };
+  try {
+    return parseStreamSettings(JSON.parse(stored));
+  } catch {
+    return { ...DEFAULT_STREAM_SETTINGS };
+  }
 }
 
 interface AssetRow {
@@ -211,9 +228,9 @@ export class SqliteStore
       getProject: db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE project_id = ?'),
       insertProject: db.prepare(
         `INSERT INTO projects (project_id, name, appkey, avatar, voice, opening_line, created_at, session_idle_sec,
-           channel_idle_sec)
+           channel_idle_sec, stream)
          VALUES (@projectId, @name, @appkey, @avatar, @voice, @openingLine, @createdAt, @sessionIdleSec,
-           @channelIdleSec)`,
+           @channelIdleSec, @stream)`,
       ),
       listProjects: db.prepare<[], ProjectRow>('SELECT * FROM projects ORDER BY created_at, project_id'),
       getAsset: db.prepare<[string], AssetRow>('SELECT * FROM assets WHERE asset_key = ?'),
@@ -344,8 +361,9 @@ export class SqliteStore
     return row && toProject(row);
   }
 
+  /** Throws a RangeError for stream settings out of bounds rather than store what would read back as others. */
   createProject(project: Project): void {
-    this.stmt.insertProject.run(project);
+    this.stmt.insertProject.run({ ...project, stream: JSON.stringify(parseStreamSettings(project.stream)) });
   }
 
   listProjects(): Project[] {

@@ -1,12 +1,5 @@
-import type { SessionRecord } from '@dhuman/core';
+import type { PlayAddressForm, SessionRecord } from '@dhuman/core';
 import type { StreamTokens } from './play-tokens.js';
-
-/**
- * The form a project's `PlayStreamAddr` takes: the player page (WebRTC; default), the HLS playlist (the vendor
- * Web SDK's player plays `.m3u8` with hls.js), or an `rtmp://` address that ffmpeg can pull (rtmp sessions on
- * the embedded server).
- */
-export type PlayAddressForm = 'page' | 'hls' | 'rtmp';
 
 export interface PlayAddressesOptions {
   tokens: StreamTokens;

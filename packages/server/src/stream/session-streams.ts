@@ -1,19 +1,14 @@
 import type { AvatarManifest } from '@dhuman/avatar';
-import type { SessionManager, SessionRecord } from '@dhuman/core';
+import type { SessionManager, SessionRecord, StreamSettings } from '@dhuman/core';
 import type { SessionStreamPumpStats, StreamTickSource } from '@dhuman/media';
 import { ERRORS, IvhError, SESSION_STATUS } from '@dhuman/protocol';
 import type { StreamConfig } from '../config.js';
 import type { DriveRegistry } from '../drive/drive-registry.js';
-import { PlayAddresses, type PlayAddressForm } from './play-addresses.js';
+import { PlayAddresses } from './play-addresses.js';
 import type { StreamTokens } from './play-tokens.js';
 import { SessionStream, type StreamFormat, type StreamOutputs } from './session-stream.js';
 import { streamFailureMessage } from './stream-failure.js';
 import { WhepViewer } from './whep-viewer.js';
-
-/** A session's stream settings: its picture and the form its `PlayStreamAddr` takes. */
-export interface SessionStreamSettings extends StreamFormat {
-  playAddress: PlayAddressForm;
-}
 
 export interface SessionStreamsOptions {
   manager: SessionManager;
@@ -23,7 +18,7 @@ export interface SessionStreamsOptions {
   tokens: StreamTokens;
   /** The avatar a session draws; undefined when it no longer exists (deleted upload). */
   manifestFor: (session: SessionRecord) => AvatarManifest | undefined;
-  settingsFor: (session: SessionRecord) => SessionStreamSettings;
+  settingsFor: (session: SessionRecord) => StreamSettings;
   /** Public base URL (DHUMAN_PUBLIC_URL or the listening address), known once the server listens. */
   baseUrl: () => string;
   /** The embedded RTMP server's port, when it runs. */
@@ -41,7 +36,7 @@ export interface StreamLog {
 
 interface Entry {
   session: SessionRecord;
-  settings: SessionStreamSettings;
+  settings: StreamSettings;
   stream: SessionStream | undefined;
   starting: Promise<SessionStream> | undefined;
   viewers: Set<WhepViewer>;
