@@ -2,32 +2,35 @@
 // the way SessionPlayout does (each on the tick that plays it), and a manual clock drives the ticks as fast as the
 // encoder takes them, so timing on a loaded machine cannot change what is written. The sync test decodes the file
 // and compares the mouth (pixels) with the tone (samples).
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { AvatarManifest, PixelBox } from '@dhuman/avatar';
 import { AvatarRenderer } from '@dhuman/avatar';
 import { builtinAvatarDir, loadAvatarFile } from '@dhuman/avatar/node';
-import type { ClockListener, MediaFrame } from '@dhuman/core';
 import { MediaClock } from '@dhuman/core';
-import { BLENDSHAPE_NAMES } from '@dhuman/protocol';
 import { Path2D } from '@napi-rs/canvas';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FfmpegEncoder } from '../encoder/ffmpeg-encoder.js';
 import { AvatarFrameRenderer } from '../render/avatar-frame-renderer.js';
+import type { Scheduled, Written } from './pump-test-support.js';
+import {
+  bestLag,
+  decode,
+  envelope,
+  FakeBus,
+  FPS,
+  mouthDarkness as darknessIn,
+  onset,
+  RATE,
+  recordStream,
+  run,
+  TONE_AMPLITUDE,
+  utterance,
+} from './pump-test-support.js';
 import { SessionStreamPump } from './session-stream-pump.js';
 
-const run = promisify(execFile);
-
 const SIZE = 256;
-const FPS = 25;
-const RATE = 24_000;
-const CHUNK = 480;
-/** Clock ms of session pts 0. */
-const ORIGIN = 1_000;
-const TONE_AMPLITUDE = 8_000;
 
 let manifest: AvatarManifest;
 let mouth: PixelBox;
@@ -47,211 +50,12 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** A tick source the test steps by hand. */
-class ManualClock {
-  readonly listeners = new Set<ClockListener>();
-  add(listener: ClockListener): void {
-    this.listeners.add(listener);
-  }
-  remove(listener: ClockListener): void {
-    this.listeners.delete(listener);
-  }
-  tick(nowMs: number): void {
-    for (const listener of [...this.listeners]) listener.tick(nowMs);
-  }
-}
+/** Dark pixels in the mouth box of a SIZE² RGBA frame. */
+const mouthDarkness = (rgba: Uint8Array): number => darknessIn(rgba, SIZE, mouth);
 
-/** A frame and the session time at which the playout would publish it. */
-interface Scheduled {
-  at: number;
-  frame: MediaFrame;
-}
-
-/** Publishes scheduled frames once the session time reaches them, like SessionPlayout on its tick. */
-class FakeBus {
-  readonly listeners = new Set<(frame: MediaFrame) => void>();
-  #next = 0;
-  constructor(private readonly frames: Scheduled[]) {
-    frames.sort((a, b) => a.at - b.at);
-  }
-  subscribe = (listener: (frame: MediaFrame) => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-  publishUntil(sessionMs: number): void {
-    for (let s = this.frames[this.#next]; s && s.at <= sessionMs; s = this.frames[++this.#next]) {
-      for (const listener of this.listeners) listener(s.frame);
-    }
-  }
-}
-
-function jawOpen(value: number): Float32Array {
-  const weights = new Float32Array(BLENDSHAPE_NAMES.length);
-  weights[BLENDSHAPE_NAMES.indexOf('jawOpen')] = value;
-  return weights;
-}
-
-/**
- * One utterance: a 300 Hz tone in 20 ms audio frames from `startMs` for `toneMs`, blendshape frames (jawOpen 0.8)
- * every 40 ms during it, and an utterance-end at `endMs` (interrupted when it cuts the tone short).
- */
-function utterance(id: string, startMs: number, toneMs: number, endMs = startMs + toneMs): Scheduled[] {
-  const out: Scheduled[] = [
-    { at: startMs, frame: { kind: 'utterance-start', utteranceId: id, pts: startMs } },
-  ];
-  for (let t = 0; t < toneMs && startMs + t < endMs; t += 20) {
-    const pcm = new Int16Array(CHUNK);
-    for (let i = 0; i < CHUNK; i++) {
-      pcm[i] = Math.round(TONE_AMPLITUDE * Math.sin((2 * Math.PI * 300 * ((t / 1000) * RATE + i)) / RATE));
-    }
-    const pts = startMs + t;
-    out.push({ at: pts + 20, frame: { kind: 'audio', utteranceId: id, pts, pcm } });
-  }
-  for (let t = 0; t < toneMs && startMs + t < endMs; t += 40) {
-    const pts = startMs + t;
-    out.push({
-      at: pts,
-      frame: { kind: 'blendshape', utteranceId: id, pts, frame: { timeMs: t, weights: jawOpen(0.8) } },
-    });
-  }
-  const interrupted = endMs < startMs + toneMs;
-  out.push({ at: endMs, frame: { kind: 'utterance-end', utteranceId: id, pts: endMs, interrupted } });
-  return out;
-}
-
-/** Dark pixels in the mouth box of a SIZE² RGBA frame: the open mouth's inside is dark, the rest lips are not. */
-function mouthDarkness(rgba: Uint8Array): number {
-  let dark = 0;
-  for (let y = Math.floor(mouth.y); y < Math.ceil(mouth.y + mouth.height); y++) {
-    for (let x = Math.floor(mouth.x); x < Math.ceil(mouth.x + mouth.width); x++) {
-      const i = (y * SIZE + x) * 4;
-      const luma = 0.299 * (rgba[i] ?? 0) + 0.587 * (rgba[i + 1] ?? 0) + 0.114 * (rgba[i + 2] ?? 0);
-      if (luma < 52) dark++;
-    }
-  }
-  return dark;
-}
-
-interface Written {
-  pump: SessionStreamPump;
-  path: string;
-  /** Every sample the pump wrote, in order. */
-  audio: Int16Array;
-  /** mouthDarkness of every frame the pump wrote, in order. */
-  darkness: number[];
-}
-
-/** Runs the pump over `frames` for `sessionMs` of session time, encoding to an MP4; the file is complete after. */
-async function stream(name: string, frames: Scheduled[], sessionMs: number): Promise<Written> {
-  const path = join(dir, `${name}.mp4`);
-  const renderer = await AvatarFrameRenderer.create({ manifest, width: SIZE, height: SIZE });
-  cleanups.push(() => renderer.close());
-  const encoder = new FfmpegEncoder();
-  encoder.on('error', () => undefined); // reported again by end()
-  cleanups.push(() => encoder.close());
-  await encoder.start({
-    video: { width: SIZE, height: SIZE, fps: FPS },
-    audio: { sampleRate: RATE },
-    target: { kind: 'file', path, format: 'mp4' },
-  });
-  const audio: Int16Array[] = [];
-  const darkness: number[] = [];
-  const recording = {
-    writeAudio(pcm: Int16Array) {
-      audio.push(pcm.slice());
-      return encoder.writeAudio(pcm);
-    },
-    writeFrame(rgba: Uint8Array) {
-      darkness.push(mouthDarkness(rgba));
-      return encoder.writeFrame(rgba);
-    },
-  };
-  const clock = new ManualClock();
-  const bus = new FakeBus(frames);
-  const pump = new SessionStreamPump({
-    subscribe: bus.subscribe,
-    clock,
-    renderer,
-    encoder: recording,
-    fps: FPS,
-    originMs: ORIGIN,
-  });
-  pump.start();
-  for (let t = 20; t <= sessionMs + pump.latencyMs; t += 20) {
-    // The pump's tick first, then the bus: the order in which it is most likely to miss a frame.
-    clock.tick(ORIGIN + t);
-    bus.publishUntil(t);
-    await pump.idle();
-  }
-  await pump.stop();
-  await encoder.end();
-  const all = new Int16Array(audio.reduce((n, a) => n + a.length, 0));
-  audio.reduce((at, a) => (all.set(a, at), at + a.length), 0);
-  return { pump, path, audio: all, darkness };
-}
-
-async function decode(path: string): Promise<{ frames: Uint8Array[]; audio: Int16Array }> {
-  const options = { encoding: 'buffer' as const, maxBuffer: 512 * 1024 * 1024 };
-  const video = await run(
-    'ffmpeg',
-    ['-v', 'error', '-i', path, '-f', 'rawvideo', '-pix_fmt', 'rgba', '-'],
-    options,
-  );
-  const sound = await run(
-    'ffmpeg',
-    ['-v', 'error', '-i', path, '-f', 's16le', '-ar', String(RATE), '-ac', '1', '-'],
-    options,
-  );
-  const frameBytes = SIZE * SIZE * 4;
-  const frames: Uint8Array[] = [];
-  for (let at = 0; at + frameBytes <= video.stdout.length; at += frameBytes) {
-    frames.push(new Uint8Array(video.stdout.buffer, video.stdout.byteOffset + at, frameBytes));
-  }
-  const bytes = sound.stdout;
-  const audio = new Int16Array(bytes.length >> 1);
-  for (let i = 0; i < audio.length; i++) audio[i] = bytes.readInt16LE(i * 2);
-  return { frames, audio };
-}
-
-/** RMS per `windowMs` window. */
-function envelope(audio: Int16Array, windowMs: number): number[] {
-  const n = (RATE * windowMs) / 1000;
-  const out: number[] = [];
-  for (let at = 0; at + n <= audio.length; at += n) {
-    let sum = 0;
-    for (let i = at; i < at + n; i++) sum += (audio[i] ?? 0) ** 2;
-    out.push(Math.sqrt(sum / n));
-  }
-  return out;
-}
-
-/** Index of the first value above the midpoint of the signal's range. */
-function onset(signal: number[]): number {
-  const lo = Math.min(...signal);
-  const hi = Math.max(...signal);
-  return signal.findIndex((v) => v > (lo + hi) / 2);
-}
-
-/** The lag (in samples of `b`, positive = b later) in -maxLag..maxLag that best correlates a with b. */
-function bestLag(a: number[], b: number[], maxLag: number): number {
-  const norm = (s: number[]): number[] => {
-    const mean = s.reduce((x, y) => x + y, 0) / s.length;
-    return s.map((v) => v - mean);
-  };
-  const x = norm(a);
-  const y = norm(b);
-  let best = 0;
-  let bestScore = -Infinity;
-  for (let lag = -maxLag; lag <= maxLag; lag++) {
-    let score = 0;
-    for (let i = 0; i < x.length; i++) score += (x[i] ?? 0) * (y[i + lag] ?? 0);
-    if (score > bestScore) {
-      bestScore = score;
-      best = lag;
-    }
-  }
-  return best;
-}
+/** Runs the pump over `frames` for `sessionMs` of session time, encoding to a SIZE² MP4. */
+const stream = (name: string, frames: Scheduled[], sessionMs: number): Promise<Written> =>
+  recordStream({ dir, name, manifest, size: SIZE, mouth, frames, sessionMs, cleanups });
 
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
@@ -298,7 +102,7 @@ describe('SessionStreamPump', () => {
     'keeps mouth and tone in sync in the decoded stream (tone at %i ms, within one 40 ms frame)',
     async (startMs) => {
       const { path } = await stream(`sync-${startMs}`, utterance('u1', startMs, 1_000), 5_000);
-      const decoded = await decode(path);
+      const decoded = await decode(path, SIZE);
       const openness = decoded.frames.map(mouthDarkness);
       const loudness = envelope(decoded.audio, 40);
       const mouthOnsetMs = onset(openness) * 40;

@@ -1,0 +1,258 @@
+// A session's server-rendered stream played the way a visitor plays it: Chromium opens the session's
+// PlayStreamAddr (the player page), which plays it over WebRTC through WHEP. The test reads what the browser
+// decoded (getStats: frame rate, audio concealment) and what it shows (the mouth in the video's pixels), while
+// the session is silent and while it speaks, and keeps screenshots of both.
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import type { PixelBox } from '@dhuman/avatar';
+import { AvatarRenderer } from '@dhuman/avatar';
+import { builtinAvatarDir, loadAvatarFile } from '@dhuman/avatar/node';
+import { DRIVE_PATHS, SESSION_PATHS as P } from '@dhuman/protocol';
+import { Path2D } from '@napi-rs/canvas';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  call,
+  reqId,
+  settledStat,
+  startTestServer,
+  waitFor,
+  type TestServer,
+} from '../integration/harness.js';
+import { artefactPath, launchChromium } from './chromium.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const SIZE = 512;
+const SPEECH =
+  'This is the server stream speaking, a sentence long enough to watch the mouth move for a few seconds ' +
+  'while the browser counts the frames it decodes and the audio it plays.';
+/** Pixels of the mouth's inner colour in the mouth box: a shut mouth shows almost none, an open one hundreds. */
+const OPEN_PIXELS = 150;
+const SHUT_PIXELS = 30;
+
+let server: TestServer;
+let browser: Browser;
+let webDir: string;
+let mouth: PixelBox;
+/** The open mouth's inside (the avatar's `mouth.innerColor`) as RGB. */
+let inner: [number, number, number];
+
+/** The player page as scripts/build-web.mjs builds it (play.js bundles only the stream part of the client). */
+async function buildPlayPage(outDir: string): Promise<void> {
+  cpSync(join(root, 'apps/web/public'), outDir, { recursive: true });
+  await build({
+    entryPoints: [join(root, 'apps/web/src/play.ts')],
+    outfile: join(outDir, 'play.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: ['chrome100', 'firefox100', 'safari15'],
+    logLevel: 'silent',
+    alias: {
+      '@dhuman/protocol': join(root, 'packages/protocol/src/index.ts'),
+      '@dhuman/client': join(root, 'packages/client/src/stream/index.ts'),
+    },
+  });
+}
+
+beforeAll(async () => {
+  webDir = mkdtempSync(join(tmpdir(), 'dhuman-play-'));
+  await buildPlayPage(webDir);
+  const manifest = await loadAvatarFile(join(builtinAvatarDir(), 'ava', 'avatar.json'));
+  const hex = manifest.mouth.innerColor.replace('#', '');
+  inner = [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];
+  const box = new AvatarRenderer(manifest, { Path2D }).mouthBox(SIZE, SIZE);
+  // The middle of the box: its sides reach the shadows under the jaw, which are as dark as an open mouth.
+  mouth = { x: box.x + box.width * 0.2, y: box.y, width: box.width * 0.6, height: box.height };
+  server = await startTestServer({ DHUMAN_WEB_DIR: webDir });
+  browser = await launchChromium();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.dispose();
+  if (webDir) rmSync(webDir, { recursive: true, force: true });
+});
+
+interface Stats {
+  t: number;
+  framesDecoded: number;
+  totalSamplesReceived: number;
+  concealedSamples: number;
+}
+
+/** The inbound video and audio reports, timed by the report's own timestamp (not by when the await returned). */
+async function stats(page: Page): Promise<Stats> {
+  return page.evaluate(async () => {
+    const { pc } = (window as unknown as { dhumanStream: { playback: { pc: RTCPeerConnection } } })
+      .dhumanStream.playback;
+    const out: Stats = { t: 0, framesDecoded: 0, totalSamplesReceived: 0, concealedSamples: 0 };
+    (await pc.getStats()).forEach((report: Record<string, number | string>) => {
+      if (report.type !== 'inbound-rtp') return;
+      if (report.kind === 'video') {
+        out.t = report.timestamp as number;
+        out.framesDecoded = report.framesDecoded as number;
+      } else if (report.kind === 'audio') {
+        out.totalSamplesReceived = report.totalSamplesReceived as number;
+        out.concealedSamples = report.concealedSamples as number;
+      }
+    });
+    return out;
+  });
+}
+
+/** Samples the mouth's openness from the video's pixels, once per presented frame, into `window.mouthOpen`. */
+async function watchMouth(page: Page, box: PixelBox): Promise<void> {
+  await page.evaluate(
+    ({ box, size, inner }) => {
+      const video = document.querySelector('video')!;
+      const canvas = document.createElement('canvas');
+      canvas.width = size;
+      canvas.height = size;
+      const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+      const w = window as unknown as {
+        mouthOpen: number[];
+        mouthNow: number;
+        widest: { open: number; png: string };
+      };
+      w.mouthOpen = [];
+      w.widest = { open: -1, png: '' };
+      // Read each frame as it is presented (a draw between frames can see none and read black).
+      const sample = () => {
+        ctx.drawImage(video, 0, 0, size, size);
+        const x = Math.floor(box.x);
+        const y = Math.floor(box.y);
+        const data = ctx.getImageData(x, y, Math.ceil(box.width), Math.ceil(box.height)).data;
+        let open = 0;
+        for (let i = 0; i < data.length; i += 4) {
+          const d =
+            Math.abs(data[i]! - inner[0]) +
+            Math.abs(data[i + 1]! - inner[1]) +
+            Math.abs(data[i + 2]! - inner[2]);
+          if (d < 60) open++; // loose: H.264 and 4:2:0 chroma blur the colour
+        }
+        w.mouthNow = open;
+        w.mouthOpen.push(open);
+        // The frame with the widest mouth, as the browser decoded it (a screenshot can miss a 40 ms frame).
+        if (open > w.widest.open) w.widest = { open, png: canvas.toDataURL('image/png') };
+        video.requestVideoFrameCallback(sample);
+      };
+      video.requestVideoFrameCallback(sample);
+    },
+    { box, size: SIZE, inner },
+  );
+}
+
+/** The decoded frame with the widest mouth since the last call, saved as a PNG; returns its openness. */
+async function saveWidestFrame(page: Page, name: string): Promise<number> {
+  const widest = await page.evaluate(() => {
+    const w = window as unknown as { widest: { open: number; png: string } };
+    const best = w.widest;
+    w.widest = { open: -1, png: '' };
+    return best;
+  });
+  writeFileSync(artefactPath(name), Buffer.from(widest.png.split(',')[1] ?? '', 'base64'));
+  return widest.open;
+}
+
+async function takeMouthSamples(page: Page): Promise<number[]> {
+  return page.evaluate(() => {
+    const w = window as unknown as { mouthOpen: number[] };
+    return w.mouthOpen.splice(0);
+  });
+}
+
+function rates(a: Stats, b: Stats): { fps: number; concealed: number } {
+  return {
+    fps: ((b.framesDecoded - a.framesDecoded) * 1000) / (b.t - a.t),
+    concealed:
+      (b.concealedSamples - a.concealedSamples) /
+      Math.max(1, b.totalSamplesReceived - a.totalSamplesReceived),
+  };
+}
+
+describe('server stream over WebRTC (WHEP) in Chromium', () => {
+  it('plays at 25 fps with clean audio; the mouth is shut in silence and opens while speaking', async () => {
+    const created = await call(server.url, P.createsession, {
+      ReqId: reqId(),
+      VirtualmanProjectId: 'demo',
+      UserId: 'watcher',
+      Protocol: 'webrtc',
+    });
+    const sessionId = created.Payload.SessionId as string;
+    const stat = await settledStat(server.url, sessionId);
+    expect((await call(server.url, P.startsession, { SessionId: sessionId })).Header.Code).toBe(0);
+
+    const page = await browser.newPage({ viewport: { width: 640, height: 640 } });
+    await page.goto(stat.PlayStreamAddr as string);
+    await page.waitForSelector('body[data-state="playing"]', { timeout: 20_000 });
+    expect(server.streams.viewerCount(sessionId)).toBe(1);
+    await watchMouth(page, mouth);
+
+    // Silence: idle animation, continuous silent audio.
+    await page.waitForTimeout(1_000);
+    await takeMouthSamples(page);
+    await saveWidestFrame(page, 'stream-webrtc-before.png');
+    const silentStart = await stats(page);
+    await page.waitForTimeout(5_000);
+    const silentEnd = await stats(page);
+    const silentMouth = await takeMouthSamples(page);
+    await page.screenshot({ path: artefactPath('stream-webrtc-silent.png') });
+    const silentWidest = await saveWidestFrame(page, 'stream-webrtc-silent-frame.png');
+    const silent = rates(silentStart, silentEnd);
+
+    // Speech.
+    const said = await call(server.url, DRIVE_PATHS.command, {
+      ReqId: reqId(),
+      SessionId: sessionId,
+      Command: 'SEND_TEXT',
+      Data: { Text: SPEECH },
+    });
+    expect(said.Header.Code).toBe(0);
+    await page.waitForFunction(
+      (open) => (window as unknown as { mouthNow: number }).mouthNow > open,
+      OPEN_PIXELS,
+      {
+        timeout: 10_000,
+        polling: 20,
+      },
+    );
+    await page.screenshot({ path: artefactPath('stream-webrtc-speaking.png') });
+    const speakingStart = await stats(page);
+    await page.waitForTimeout(5_000);
+    const speakingEnd = await stats(page);
+    const speakingMouth = await takeMouthSamples(page);
+    const speakingWidest = await saveWidestFrame(page, 'stream-webrtc-speaking-frame.png');
+    const speaking = rates(speakingStart, speakingEnd);
+
+    console.log(
+      `stream: silent ${silent.fps.toFixed(1)} fps, concealed ${(silent.concealed * 100).toFixed(2)} %; ` +
+        `speaking ${speaking.fps.toFixed(1)} fps, concealed ${(speaking.concealed * 100).toFixed(2)} %; ` +
+        `mouth pixels: silent max ${Math.max(...silentMouth)}, speaking max ${Math.max(...speakingMouth)}`,
+    );
+    expect(silent.fps).toBeGreaterThanOrEqual(24);
+    expect(speaking.fps).toBeGreaterThanOrEqual(24);
+    expect(speakingEnd.totalSamplesReceived - silentStart.totalSamplesReceived).toBeGreaterThan(48_000 * 5);
+    expect(silent.concealed).toBeLessThan(0.02);
+    expect(speaking.concealed).toBeLessThan(0.02);
+    expect(Math.max(...silentMouth)).toBeLessThan(SHUT_PIXELS);
+    expect(silentWidest).toBeLessThan(SHUT_PIXELS); // stream-webrtc-silent-frame.png: shut
+    expect(Math.max(...speakingMouth)).toBeGreaterThan(OPEN_PIXELS);
+    expect(speakingWidest).toBeGreaterThan(OPEN_PIXELS); // stream-webrtc-speaking-frame.png: open
+
+    const written = server.streams.totals();
+    // A render later than two frame periods repeats the last frame: rare, not zero, on a 2-core machine that also
+    // runs Chromium.
+    console.log(
+      `server wrote ${written.videoFrames} frames: ${written.repeatedFrames} repeated, ${written.droppedFrames} dropped, ${written.skippedMs} ms skipped`,
+    );
+    expect(written.repeatedFrames + written.droppedFrames).toBeLessThanOrEqual(written.videoFrames / 100);
+    expect(written.skippedMs).toBe(0);
+    // Leaving the page ends the viewer (WHEP DELETE on pagehide).
+    await page.close();
+    await waitFor(() => Promise.resolve(server.streams.viewerCount(sessionId) === 0 || undefined), 5_000);
+  }, 90_000);
+});
