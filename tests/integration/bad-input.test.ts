@@ -62,6 +62,11 @@ describe('bad input gets the IVH envelope, HTTP 200 and a message naming the pro
     ],
     ['an unknown project', { ...valid, VirtualmanProjectId: 'nope' }, /VirtualmanProjectId "nope"/],
     ['trtc', { ...valid, Protocol: 'trtc' }, /"trtc".*"webrtc" or "rtmp"/],
+    [
+      'AlphaChannelEnable (streams are H.264: no alpha)',
+      { ...valid, ExtraInfo: { AlphaChannelEnable: true } },
+      /AlphaChannelEnable.*no alpha/,
+    ],
   ])('createsession with %s → 100001', async (_name, payload, message) => {
     const json = await call(server.url, P.createsession, { ReqId: 'abc', ...payload });
     expect(json.Header.Code).toBe(100001);
@@ -77,7 +82,7 @@ describe('bad input gets the IVH envelope, HTTP 200 and a message naming the pro
       Timeout: 180,
       Data: { Type: 0 },
       SpeechParam: { Volume: 1.5 },
-      ExtraInfo: { AlphaChannelEnable: true },
+      ExtraInfo: { AlphaChannelEnable: false, UserInfo: 'legacy' },
     });
     expect(json.Header.Code).toBe(0);
   });

@@ -153,7 +153,7 @@ describe('RTMP push to CssCustomPushUrl', { timeout: 60_000 }, () => {
       return s.Payload.ErrorCode === -111001 ? s.Payload : undefined;
     }, 10_000);
     expect(failed.SessionStatus).toBe(1); // the push failed, not the session
-    expect(failed.ErrorMessage).toMatch(/stream output failed/);
+    expect(failed.ErrorMessage).toMatch(/live stream stopped/);
     expect(failed.ErrorMessage).not.toContain('abc123'); // the push secret stays on the server
     const events = server.drives.get(sessionId)?.events.since(0).events ?? [];
     expect(events.some((e) => e.Type === 9 && e.ErrorCode === -111001)).toBe(true);

@@ -142,6 +142,16 @@ export class SessionManager extends EventEmitter<SessionManagerEvents> {
         'Payload.Protocol "trtc" needs Tencent RTC and is not available on dhuman; use "webrtc" or "rtmp"',
       );
     }
+    if (request.ExtraInfo?.AlphaChannelEnable === true) {
+      // Said plainly rather than accepted and ignored: every stream dhuman serves is H.264 (WebRTC, RTMP, HLS),
+      // which has no alpha channel, so a client counting on transparency would get a background box.
+      throw new IvhError(
+        ERRORS.INVALID_PARAMETER,
+        'Payload.ExtraInfo.AlphaChannelEnable: dhuman streams are H.264 (WebRTC, RTMP, HLS) and carry no alpha ' +
+          'channel; leave it false for an opaque background, or draw the avatar in the page with the ' +
+          'client-render player',
+      );
+    }
     const binding = this.resolveBinding(appkey, create);
     const { sessions } = this.opts;
     const takenOver: SessionRecord[] = [];

@@ -112,7 +112,11 @@ export class SessionStream {
         encoder,
         fps: format.fps,
         originMs: options.media.originMs,
-        onError: (error) => fail(error instanceof Error ? error : new Error(String(error))),
+        // A write fails the moment ffmpeg dies; its exit (the real reason: killed, exit code, last stderr line)
+        // follows within milliseconds as the encoder's own error, which then wins.
+        onError: (error) => {
+          setTimeout(() => fail(error instanceof Error ? error : new Error(String(error))), 1_000).unref();
+        },
       });
       stream = new SessionStream(options.sessionId, format, renderer, encoder, pump, fanout, hlsDir);
       pump.start();

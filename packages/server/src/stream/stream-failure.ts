@@ -18,10 +18,10 @@ export function streamFailureMessage(error: unknown): string {
         : error.signal
           ? `the encoder (ffmpeg) was killed (${error.signal})`
           : `the encoder (ffmpeg) exited with code ${error.exitCode ?? '?'}`;
-    return redact(`stream output failed: ${what}${detail ? `: ${detail.slice(0, 300)}` : ''}`);
+    return redact(`the live stream stopped: ${what}${detail ? `: ${detail.slice(0, 300)}` : ''}`);
   }
   if (error instanceof AvatarRenderError)
-    return `stream output failed: the avatar renderer failed (${error.code})`;
-  if (error instanceof Error) return redact(`stream output failed: ${error.message.slice(0, 300)}`);
-  return 'stream output failed';
+    return `the live stream stopped: the avatar renderer failed (${error.code})`;
+  if (error instanceof Error) return redact(`the live stream stopped: ${error.message.slice(0, 300)}`);
+  return 'the live stream stopped';
 }
