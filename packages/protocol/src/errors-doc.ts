@@ -15,6 +15,12 @@ Choices dhuman made where the IVH docs are silent (spec §2.3, §8):
 - An unknown \`VirtualmanProjectId\` or \`AssetVirtualmanKey\`, an unknown path and a wrong method are \`100001\`.
 - \`Protocol: "trtc"\` is \`100001\`: TRTC needs Tencent's cloud; use \`webrtc\` or \`rtmp\`.
 - Sessions left live by a process that died are closed at the next start with \`-111002\` and \`CloseType\` 4.
+- \`ExtraInfo.AlphaChannelEnable: true\` is \`100001\`: every stream is H.264, which carries no alpha channel.
+- A live stream that stops (ffmpeg died, an RTMP push refused or dropped, the renderer failed) is \`-111001\`: a
+  Type 9 event on the session's channel and \`ErrorCode\`/\`ErrorMessage\` on statsession while the session stays
+  live (status 1). An rtmp push is retried with backoff (1 s doubling to 30 s); the code clears once a stream runs.
+- \`100008\` also answers createsession (and, as HTTP 503, a new WHEP or HLS viewer) when the machine is streaming
+  at its capacity (\`DHUMAN_STREAM_CAPACITY\`).
 
 | Code | Name | Message | Service | Upgrade HTTP status |
 |---:|---|---|---|---:|
