@@ -124,3 +124,30 @@ describe('admission control', { timeout: 60_000 }, () => {
     await call(server.url, P.closesession, { SessionId: b.sessionId });
   });
 });
+
+describe('idle timeout', { timeout: 60_000 }, () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ DHUMAN_SESSION_IDLE_SEC: '10' });
+  });
+  afterAll(async () => {
+    await server.dispose();
+  });
+
+  it('a session closed for idling takes its stream with it: ffmpeg, render worker, sockets', async () => {
+    const baseline = { render: renderThreads(), udp: udpSocketCount() };
+    const a = await liveSession(server);
+    expect((await watch(server, a.sessionId, a.token)).status).toBe(200);
+    const pid = server.streams.streamOf(a.sessionId)!.processes.ffmpegPid!;
+    expect(childProcesses('ffmpeg')).toContain(pid);
+    // Watching is not activity: with no drive or heartbeat the session closes (CloseType 2).
+    const closed = await waitFor(async () => {
+      const stat = await call(server.url, P.statsession, { SessionId: a.sessionId });
+      return stat.Payload.SessionStatus === 2 ? stat.Payload : undefined;
+    }, 20_000);
+    expect(closed.CloseType).toBe(2);
+    await waitFor(() => Promise.resolve(childProcesses('ffmpeg').includes(pid) ? undefined : true), 5_000);
+    await waitFor(() => Promise.resolve(renderThreads() === baseline.render || undefined), 5_000);
+    expect(udpSocketCount()).toBe(baseline.udp);
+  });
+});
