@@ -2,17 +2,14 @@
 // moving mouth, subtitles, latency), interrupt (silence and a shut mouth within 150 ms), no credential in what
 // is served, and a phone-sized layout. The page is bundled from source into a temp dir in beforeAll, so the test
 // never runs against a stale apps/web/dist (and never rewrites it under another test that serves it).
-import { build } from 'esbuild';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN, startTestServer, type TestServer } from '../integration/harness.js';
 import { artefactPath, launchChromium } from './chromium.js';
-
-const root = fileURLToPath(new URL('../../', import.meta.url));
+import { buildWebPages } from './web-pages.js';
 
 const SHORT_TEXT = 'Hello there! This is a quick test of the talking avatar.';
 const LONG_TEXT =
@@ -31,25 +28,6 @@ const SILENT_RMS = 0.001;
  */
 const OPEN_MARGIN = 40;
 const SHUT_MARGIN = 15;
-
-/** Bundles the page like scripts/build-web.mjs does (same entry, aliases and target) into `outDir`. */
-async function buildPage(outDir: string): Promise<void> {
-  cpSync(join(root, 'apps/web/public'), outDir, { recursive: true });
-  await build({
-    entryPoints: [join(root, 'apps/web/src/main.ts')],
-    outfile: join(outDir, 'app.js'),
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: ['chrome100', 'firefox100', 'safari15'],
-    logLevel: 'silent',
-    alias: {
-      '@dhuman/protocol': join(root, 'packages/protocol/src/index.ts'),
-      '@dhuman/avatar': join(root, 'packages/avatar/src/index.ts'),
-      '@dhuman/client': join(root, 'packages/client/src/index.ts'),
-    },
-  });
-}
 
 /** One look at the page, taken every animation frame by the monitor installed in the page. */
 interface Sample {
@@ -191,7 +169,7 @@ const measured: Record<string, unknown> = {};
 
 beforeAll(async () => {
   webDir = mkdtempSync(join(tmpdir(), 'dhuman-web-'));
-  await buildPage(webDir);
+  await buildWebPages(webDir);
   server = await startTestServer({ DHUMAN_WEB_DIR: webDir });
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 860 } });

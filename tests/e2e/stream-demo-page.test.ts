@@ -1,43 +1,22 @@
 // The demo page's "Server stream" mode: the same project rendered on the server and played over WebRTC beside
 // the client-render canvas. The server video must actually play (frames advance), speak with the page, and go
 // away with the toggle.
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, waitFor, type TestServer } from '../integration/harness.js';
 import { artefactPath, launchChromium } from './chromium.js';
+import { buildWebPages } from './web-pages.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 let server: TestServer;
 let browser: Browser;
 let webDir: string;
 
-/** The demo page as scripts/build-web.mjs builds it. */
-async function buildDemoPage(outDir: string): Promise<void> {
-  cpSync(join(root, 'apps/web/public'), outDir, { recursive: true });
-  await build({
-    entryPoints: [join(root, 'apps/web/src/main.ts')],
-    outfile: join(outDir, 'app.js'),
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: ['chrome100', 'firefox100', 'safari15'],
-    logLevel: 'silent',
-    alias: {
-      '@dhuman/protocol': join(root, 'packages/protocol/src/index.ts'),
-      '@dhuman/avatar': join(root, 'packages/avatar/src/index.ts'),
-      '@dhuman/client': join(root, 'packages/client/src/index.ts'),
-    },
-  });
-}
-
 beforeAll(async () => {
   webDir = mkdtempSync(join(tmpdir(), 'dhuman-demo-stream-'));
-  await buildDemoPage(webDir);
+  await buildWebPages(webDir);
   server = await startTestServer({ DHUMAN_WEB_DIR: webDir });
   browser = await launchChromium();
 }, 60_000);

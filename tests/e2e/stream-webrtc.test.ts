@@ -2,11 +2,9 @@
 // PlayStreamAddr (the player page), which plays it over WebRTC through WHEP. The test reads what the browser
 // decoded (getStats: frame rate, audio concealment) and what it shows (the mouth in the video's pixels), while
 // the session is silent and while it speaks, and keeps screenshots of both.
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import type { PixelBox } from '@dhuman/avatar';
 import { AvatarRenderer } from '@dhuman/avatar';
 import { builtinAvatarDir, loadAvatarFile } from '@dhuman/avatar/node';
@@ -23,8 +21,8 @@ import {
   type TestServer,
 } from '../integration/harness.js';
 import { artefactPath, launchChromium } from './chromium.js';
+import { buildWebPages } from './web-pages.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const SIZE = 512;
 const SPEECH =
   'This is the server stream speaking, a sentence long enough to watch the mouth move for a few seconds ' +
@@ -40,27 +38,9 @@ let mouth: PixelBox;
 /** The open mouth's inside (the avatar's `mouth.innerColor`) as RGB. */
 let inner: [number, number, number];
 
-/** The player page as scripts/build-web.mjs builds it (play.js bundles only the stream part of the client). */
-async function buildPlayPage(outDir: string): Promise<void> {
-  cpSync(join(root, 'apps/web/public'), outDir, { recursive: true });
-  await build({
-    entryPoints: [join(root, 'apps/web/src/play.ts')],
-    outfile: join(outDir, 'play.js'),
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: ['chrome100', 'firefox100', 'safari15'],
-    logLevel: 'silent',
-    alias: {
-      '@dhuman/protocol': join(root, 'packages/protocol/src/index.ts'),
-      '@dhuman/client': join(root, 'packages/client/src/stream/index.ts'),
-    },
-  });
-}
-
 beforeAll(async () => {
   webDir = mkdtempSync(join(tmpdir(), 'dhuman-play-'));
-  await buildPlayPage(webDir);
+  await buildWebPages(webDir);
   const manifest = await loadAvatarFile(join(builtinAvatarDir(), 'ava', 'avatar.json'));
   const hex = manifest.mouth.innerColor.replace('#', '');
   inner = [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];

@@ -3,34 +3,9 @@
 // the stream capacity, createsession and new viewers get 100008 instead of every stream stuttering.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_PATHS as P } from '@dhuman/protocol';
-import { call, reqId, settledStat, startTestServer, waitFor, type TestServer } from './harness.js';
+import { call, reqId, startTestServer, waitFor, type TestServer } from './harness.js';
+import { fetchPlaylist, newWebrtcSession } from './stream-session.js';
 import { childProcesses, renderThreads, udpSocketCount } from './processes.js';
-
-async function liveSession(server: TestServer): Promise<{ sessionId: string; token: string }> {
-  const created = await call(server.url, P.createsession, {
-    ReqId: reqId(),
-    VirtualmanProjectId: 'demo',
-    UserId: `viewer-${reqId()}`, // one session per UserId: a second would take the first over
-    Protocol: 'webrtc',
-  });
-  expect(created.Header.Code).toBe(0);
-  const sessionId = created.Payload.SessionId as string;
-  const stat = await settledStat(server.url, sessionId);
-  return { sessionId, token: new URL(stat.PlayStreamAddr as string).searchParams.get('token')! };
-}
-
-/** Starts the session's stream the way an HLS player does (a 503 "starting" is retried). */
-async function watch(server: TestServer, sessionId: string, token: string): Promise<Response> {
-  for (let attempt = 0; ; attempt++) {
-    const res = await fetch(`${server.url}/dhuman/live/${sessionId}.m3u8?token=${token}`);
-    if (
-      res.status !== 503 ||
-      attempt === 3 ||
-      ((await res.clone().json()) as { Code: number }).Code === 100008
-    )
-      return res;
-  }
-}
 
 describe('a failing stream fails only its own session', { timeout: 60_000 }, () => {
   let server: TestServer;
@@ -43,10 +18,10 @@ describe('a failing stream fails only its own session', { timeout: 60_000 }, () 
 
   it('ffmpeg killed: that stream is torn down and reported; the other stream keeps encoding', async () => {
     const baseline = { render: renderThreads(), udp: udpSocketCount() };
-    const a = await liveSession(server);
-    const b = await liveSession(server);
-    expect((await watch(server, a.sessionId, a.token)).status).toBe(200);
-    expect((await watch(server, b.sessionId, b.token)).status).toBe(200);
+    const a = await newWebrtcSession(server);
+    const b = await newWebrtcSession(server);
+    expect((await fetchPlaylist(server, a.sessionId, a.token)).status).toBe(200);
+    expect((await fetchPlaylist(server, b.sessionId, b.token)).status).toBe(200);
     const streamA = server.streams.streamOf(a.sessionId)!;
     const streamB = server.streams.streamOf(b.sessionId)!;
     expect(renderThreads()).toBe(baseline.render + 2);
@@ -73,7 +48,7 @@ describe('a failing stream fails only its own session', { timeout: 60_000 }, () 
     expect(statB.Payload.ErrorCode).toBe(0);
 
     // The next viewer of A starts a fresh stream, and the error clears.
-    expect((await watch(server, a.sessionId, a.token)).status).toBe(200);
+    expect((await fetchPlaylist(server, a.sessionId, a.token)).status).toBe(200);
     const again = await call(server.url, P.statsession, { SessionId: a.sessionId });
     expect(again.Payload.ErrorCode).toBe(0);
     await call(server.url, P.closesession, { SessionId: a.sessionId });
@@ -93,9 +68,9 @@ describe('admission control', { timeout: 60_000 }, () => {
   });
 
   it('answers 100008 to createsession and to a new viewer while the machine is streaming at capacity', async () => {
-    const a = await liveSession(server);
-    const b = await liveSession(server); // nothing streams yet: admitted
-    expect((await watch(server, a.sessionId, a.token)).status).toBe(200);
+    const a = await newWebrtcSession(server);
+    const b = await newWebrtcSession(server); // nothing streams yet: admitted
+    expect((await fetchPlaylist(server, a.sessionId, a.token)).status).toBe(200);
 
     const refused = await call(server.url, P.createsession, {
       ReqId: reqId(),
@@ -106,7 +81,7 @@ describe('admission control', { timeout: 60_000 }, () => {
     expect(refused.Header.Code).toBe(100008);
     expect(refused.Header.Message).toMatch(/capacity/);
 
-    const viewer = await watch(server, b.sessionId, b.token);
+    const viewer = await fetchPlaylist(server, b.sessionId, b.token);
     expect(viewer.status).toBe(503);
     expect(((await viewer.json()) as { Code: number }).Code).toBe(100008);
     expect(viewer.headers.get('retry-after')).toBe('5');
@@ -120,7 +95,7 @@ describe('admission control', { timeout: 60_000 }, () => {
     // A's stream ends with its session: room again.
     await call(server.url, P.closesession, { SessionId: a.sessionId });
     await waitFor(() => Promise.resolve(server.streams.running === 0 || undefined), 5_000);
-    expect((await watch(server, b.sessionId, b.token)).status).toBe(200);
+    expect((await fetchPlaylist(server, b.sessionId, b.token)).status).toBe(200);
     await call(server.url, P.closesession, { SessionId: b.sessionId });
   });
 });
@@ -136,8 +111,8 @@ describe('idle timeout', { timeout: 60_000 }, () => {
 
   it('a session closed for idling takes its stream with it: ffmpeg, render worker, sockets', async () => {
     const baseline = { render: renderThreads(), udp: udpSocketCount() };
-    const a = await liveSession(server);
-    expect((await watch(server, a.sessionId, a.token)).status).toBe(200);
+    const a = await newWebrtcSession(server);
+    expect((await fetchPlaylist(server, a.sessionId, a.token)).status).toBe(200);
     const pid = server.streams.streamOf(a.sessionId)!.processes.ffmpegPid!;
     expect(childProcesses('ffmpeg')).toContain(pid);
     // Watching is not activity: with no drive or heartbeat the session closes (CloseType 2).

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_PATHS as P } from '@dhuman/protocol';
-import { call, reqId, settledStat, startTestServer, waitFor, type TestServer } from './harness.js';
+import { call, startTestServer, waitFor, type TestServer } from './harness.js';
+import { fetchPlaylist, newWebrtcSession } from './stream-session.js';
 import { childProcesses, renderThreads, udpSocketCount } from './processes.js';
 
 const run = promisify(execFile);
@@ -19,28 +20,6 @@ afterAll(async () => {
   await server.dispose();
 });
 
-async function newSession(): Promise<{ sessionId: string; play: string }> {
-  const created = await call(server.url, P.createsession, {
-    ReqId: reqId(),
-    VirtualmanProjectId: 'demo',
-    UserId: 'viewer',
-    Protocol: 'webrtc',
-  });
-  expect(created.Header.Code).toBe(0);
-  const sessionId = created.Payload.SessionId as string;
-  const stat = await settledStat(server.url, sessionId);
-  expect(stat.SessionStatus).toBe(1);
-  return { sessionId, play: stat.PlayStreamAddr as string };
-}
-
-/** Like an HLS player: a 503 ("starting; retry shortly") is retried. */
-async function fetchPlaylist(url: string): Promise<Response> {
-  for (let attempt = 0; ; attempt++) {
-    const res = await fetch(url);
-    if (res.status !== 503 || attempt === 3) return res;
-  }
-}
-
 describe('HLS stream', { timeout: 60_000 }, () => {
   it('answers a token-protected playlist whose segments are H.264 + AAC, and cleans up on close', async () => {
     const before = {
@@ -48,9 +27,9 @@ describe('HLS stream', { timeout: 60_000 }, () => {
       render: renderThreads(),
       udp: udpSocketCount(),
     };
-    const { sessionId, play } = await newSession();
+    const { sessionId, play } = await newWebrtcSession(server);
     expect(play).toMatch(new RegExp(`^${server.url}/dhuman/play/${sessionId}\\?token=[A-Za-z0-9_-]{43}$`));
-    const token = new URL(play).searchParams.get('token');
+    const token = new URL(play).searchParams.get('token')!;
     const playlistUrl = `${server.url}/dhuman/live/${sessionId}.m3u8?token=${token}`;
 
     const wrong = await fetch(`${server.url}/dhuman/live/${sessionId}.m3u8?token=${'x'.repeat(43)}`);
@@ -58,7 +37,7 @@ describe('HLS stream', { timeout: 60_000 }, () => {
     expect(((await wrong.json()) as { Code: number }).Code).toBe(100005);
     expect((await fetch(`${server.url}/dhuman/live/${sessionId}.m3u8`)).status).toBe(403);
 
-    const res = await fetchPlaylist(playlistUrl);
+    const res = await fetchPlaylist(server, sessionId, token);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('mpegurl');
     const playlist = await res.text();
@@ -103,9 +82,9 @@ describe('HLS stream', { timeout: 60_000 }, () => {
   });
 
   it('stops a webrtc stream nobody watches after the linger time', async () => {
-    const { sessionId, play } = await newSession();
-    const token = new URL(play).searchParams.get('token');
-    const res = await fetchPlaylist(`${server.url}/dhuman/live/${sessionId}.m3u8?token=${token}`);
+    const { sessionId, play } = await newWebrtcSession(server);
+    const token = new URL(play).searchParams.get('token')!;
+    const res = await fetchPlaylist(server, sessionId, token);
     expect(res.status, await res.text()).toBe(200);
     const pid = server.streams.streamOf(sessionId)?.processes.ffmpegPid;
     expect(pid).toBeDefined();

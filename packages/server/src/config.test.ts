@@ -1,5 +1,6 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, STREAMS_PER_CORE } from './config.js';
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
@@ -58,5 +59,90 @@ describe('loadConfig', () => {
     });
     expect(c.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
     expect(c.publicUrl).toBe('https://h.example');
+  });
+});
+
+describe('loadConfig: live streams', () => {
+  it('defaults to four streams per core, a 15 s linger, the embedded RTMP server on 1935, no ICE servers', () => {
+    expect(loadConfig({}).stream).toStrictEqual({
+      capacity: availableParallelism() * STREAMS_PER_CORE,
+      lingerMs: 15_000,
+      iceServers: [],
+      icePortRange: undefined,
+      rtmpUrl: undefined,
+      rtmpPort: 1935,
+    });
+    expect(STREAMS_PER_CORE).toBe(4);
+  });
+
+  it('reads every stream variable', () => {
+    const c = loadConfig({
+      DHUMAN_STREAM_CAPACITY: '6',
+      DHUMAN_STREAM_LINGER_SEC: '0',
+      DHUMAN_ICE_SERVERS: 'stun:stun.example.com:3478',
+      DHUMAN_ICE_PORT_RANGE: '40000-40199',
+      DHUMAN_RTMP_URL: 'rtmp://media.example.com/live',
+      DHUMAN_RTMP_PORT: '0',
+    });
+    expect(c.stream).toStrictEqual({
+      capacity: 6,
+      lingerMs: 0,
+      iceServers: [{ urls: 'stun:stun.example.com:3478' }],
+      icePortRange: [40000, 40199],
+      rtmpUrl: 'rtmp://media.example.com/live',
+      rtmpPort: 0,
+    });
+  });
+
+  it('takes TURN credentials from the JSON form of DHUMAN_ICE_SERVERS', () => {
+    const c = loadConfig({
+      DHUMAN_ICE_SERVERS: '[{"urls":"turn:turn.example.com:3478","username":"u","credential":"p"}]',
+    });
+    expect(c.stream.iceServers).toStrictEqual([
+      { urls: 'turn:turn.example.com:3478', username: 'u', credential: 'p' },
+    ]);
+  });
+
+  it('turns the embedded RTMP server off with DHUMAN_RTMP_PORT=off', () => {
+    expect(loadConfig({ DHUMAN_RTMP_PORT: 'off' }).stream.rtmpPort).toBeUndefined();
+  });
+
+  it('takes an empty variable as unset', () => {
+    const c = loadConfig({ DHUMAN_STREAM_LINGER_SEC: '', DHUMAN_RTMP_PORT: '', DHUMAN_ICE_SERVERS: '' });
+    expect(c.stream).toMatchObject({ lingerMs: 15_000, rtmpPort: 1935, iceServers: [] });
+  });
+
+  it('accepts the widest ICE port range and a capacity of 0', () => {
+    expect(loadConfig({ DHUMAN_ICE_PORT_RANGE: '1024-65535' }).stream.icePortRange).toEqual([1024, 65535]);
+    expect(loadConfig({ DHUMAN_STREAM_CAPACITY: '0' }).stream.capacity).toBe(0);
+  });
+
+  it.each([
+    [{ DHUMAN_STREAM_CAPACITY: '-1' }, /DHUMAN_STREAM_CAPACITY/],
+    [{ DHUMAN_STREAM_CAPACITY: 'many' }, /DHUMAN_STREAM_CAPACITY/],
+    [{ DHUMAN_STREAM_CAPACITY: '1.5' }, /DHUMAN_STREAM_CAPACITY/],
+    [{ DHUMAN_STREAM_LINGER_SEC: '3601' }, /DHUMAN_STREAM_LINGER_SEC/],
+    [{ DHUMAN_STREAM_LINGER_SEC: '-1' }, /DHUMAN_STREAM_LINGER_SEC/],
+    [{ DHUMAN_ICE_PORT_RANGE: '40199-40000' }, /DHUMAN_ICE_PORT_RANGE: use MIN-MAX with 1024 <= MIN < MAX/],
+    [{ DHUMAN_ICE_PORT_RANGE: '40000-40000' }, /DHUMAN_ICE_PORT_RANGE/],
+    [{ DHUMAN_ICE_PORT_RANGE: '80-1080' }, /DHUMAN_ICE_PORT_RANGE/],
+    [{ DHUMAN_ICE_PORT_RANGE: '40000-70000' }, /DHUMAN_ICE_PORT_RANGE/],
+    [{ DHUMAN_ICE_PORT_RANGE: '40000' }, /DHUMAN_ICE_PORT_RANGE: use MIN-MAX, e.g. 40000-40199/],
+    [{ DHUMAN_ICE_PORT_RANGE: '40000:40199' }, /DHUMAN_ICE_PORT_RANGE/],
+    [
+      { DHUMAN_ICE_SERVERS: 'turn:turn.example.com' },
+      /DHUMAN_ICE_SERVERS: .*needs a username and credential/,
+    ],
+    [{ DHUMAN_ICE_SERVERS: 'https://stun.example.com' }, /DHUMAN_ICE_SERVERS: .*is not a stun:/],
+    [{ DHUMAN_ICE_SERVERS: '[{"urls":' }, /DHUMAN_ICE_SERVERS: not valid JSON/],
+    [{ DHUMAN_RTMP_URL: 'http://media.example.com/live' }, /DHUMAN_RTMP_URL: must be an rtmp:\/\//],
+    [{ DHUMAN_RTMP_URL: 'rtmp://media.example.com' }, /DHUMAN_RTMP_URL/],
+    [{ DHUMAN_RTMP_URL: 'rtmp://media.example.com/live x' }, /DHUMAN_RTMP_URL/],
+    [{ DHUMAN_RTMP_URL: "rtmp://media.example.com/live'|x" }, /DHUMAN_RTMP_URL/],
+    [{ DHUMAN_RTMP_PORT: '70000' }, /DHUMAN_RTMP_PORT/],
+    [{ DHUMAN_RTMP_PORT: 'no' }, /DHUMAN_RTMP_PORT/],
+  ])('rejects %o naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
   });
 });

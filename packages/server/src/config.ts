@@ -123,7 +123,9 @@ const schema = z.object({
   rtmpUrl: z
     .string()
     .max(1024)
-    .regex(/^rtmps?:\/\/[^\s/|'\\]+\/[^\s|'\\]*$/, { error: 'must be an rtmp:// or rtmps:// URL prefix' })
+    .regex(/^rtmps?:\/\/[^\s/|'\\?#]+\/[^\s|'\\?#]*$/, {
+      error: 'must be an rtmp:// or rtmps:// URL prefix without a query (the SessionId is appended)',
+    })
     .optional(),
   rtmpPort: z.union([z.literal('off'), intIn(0, 65535)]).default(1935),
 });

@@ -90,8 +90,10 @@ export async function registerStreamRoutes(
   };
 
   await app.register((scope, _options, done) => {
+    // Every body here is taken as text (the SDP offer; anything else is refused by the route with 415), never
+    // given to the app's JSON envelope parser.
     scope.addContentTypeParser(
-      'application/sdp',
+      '*',
       { parseAs: 'string', bodyLimit: SDP_LIMIT_BYTES },
       (_request, body, done) => done(null, body),
     );
@@ -132,7 +134,7 @@ export async function registerStreamRoutes(
       } catch (error) {
         return refuse(reply, error);
       }
-      for (const link of links) reply.header('link', link);
+      if (links.length > 0) reply.header('link', links);
       return reply.code(204).header('accept-post', 'application/sdp').send();
     });
 
@@ -162,7 +164,7 @@ export async function registerStreamRoutes(
           );
         }
         const token = tokens.token(session.sessionId);
-        for (const link of links) reply.header('link', link);
+        if (links.length > 0) reply.header('link', links);
         return reply
           .code(201)
           .header('location', `${WHEP_PREFIX}${session.sessionId}/${answer.viewerId}?token=${token}`)

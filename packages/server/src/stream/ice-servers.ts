@@ -7,7 +7,9 @@ export interface IceServer {
   credential?: string;
 }
 
-const ICE_URL = /^(stun|stuns|turn|turns):[^\s<>",;]+$/;
+/** Printable ASCII only: the URL and credentials go into an HTTP header (WHEP `Link`), which allows nothing else. */
+const ICE_URL = /^(stun|stuns|turn|turns):[!#-+\--:=?-~]+$/;
+const ICE_CREDENTIAL = /^[ !#-[\]-~]*$/;
 
 const iceServerSchema = z.strictObject({
   urls: z.union([z.string(), z.array(z.string()).min(1).max(8)]),
@@ -43,6 +45,14 @@ export function parseIceServers(text: string): IceServer[] {
     for (const url of typeof entry.urls === 'string' ? [entry.urls] : entry.urls) {
       if (!ICE_URL.test(url))
         throw new Error(`${JSON.stringify(url.slice(0, 100))} is not a stun:, stuns:, turn: or turns: URL`);
+      for (const [name, value] of [
+        ['username', entry.username],
+        ['credential', entry.credential],
+      ] as const) {
+        if (value !== undefined && !ICE_CREDENTIAL.test(value)) {
+          throw new Error(`the ${name} of ${url} may hold only printable ASCII without " or \\`);
+        }
+      }
       const isTurn = url.startsWith('turn');
       if (isTurn && (entry.username === undefined || entry.credential === undefined)) {
         throw new Error(`TURN server ${url} needs a username and credential (use the JSON form)`);
@@ -53,9 +63,9 @@ export function parseIceServers(text: string): IceServer[] {
   return servers;
 }
 
-/** A value safe inside a quoted Link parameter: no quotes, backslashes or control characters. */
+/** A value safe inside a quoted Link parameter: printable ASCII, no quotes or backslashes. */
 function quoted(value: string): string {
-  return `"${[...value].filter((c) => c !== '"' && c !== '\\' && c >= ' ').join('')}"`;
+  return `"${[...value].filter((c) => c !== '"' && c !== '\\' && c >= ' ' && c <= '~').join('')}"`;
 }
 
 /** The WHEP `Link` header value advertising one ICE server (draft-ietf-wish-whep, "STUN/TURN server configuration"). */

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** What a token lets its holder do with one session's stream. */
@@ -28,6 +28,7 @@ export class StreamTokens {
     if (secret.length !== SECRET_BYTES) {
       secret = randomBytes(SECRET_BYTES);
       writeFileSync(path, `${secret.toString('hex')}\n`, { mode: 0o600 });
+      chmodSync(path, 0o600); // `mode` applies only when the file is created, not to a corrupt one replaced
     }
     return new StreamTokens(secret);
   }
