@@ -14,7 +14,7 @@ const run = promisify(execFile);
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startTestServer({ DHUMAN_STREAM_LINGER_SEC: '1' });
+  server = await startTestServer({ DHUMAN_STREAM_LINGER_SEC: '2' });
 });
 afterAll(async () => {
   await server.dispose();
@@ -88,7 +88,7 @@ describe('HLS stream', { timeout: 60_000 }, () => {
     expect(res.status, await res.text()).toBe(200);
     const pid = server.streams.streamOf(sessionId)?.processes.ffmpegPid;
     expect(pid).toBeDefined();
-    await waitFor(() => Promise.resolve(server.streams.streamOf(sessionId) ? undefined : true), 6000);
+    await waitFor(() => Promise.resolve(server.streams.streamOf(sessionId) ? undefined : true), 8000);
     await waitFor(() => Promise.resolve(childProcesses('ffmpeg').includes(pid!) ? undefined : true), 3000);
     const stat = await call(server.url, P.statsession, { SessionId: sessionId });
     expect(stat.Payload.SessionStatus).toBe(1); // the session lives on; only its encode stopped

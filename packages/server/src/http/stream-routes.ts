@@ -210,6 +210,9 @@ export async function registerStreamRoutes(
             ERRORS.SESSION_NOT_READY.code,
             'the stream is starting; retry shortly',
           );
+        // Watching is counted from when the player got its answer, not from when it asked (the first playlist
+        // waits for the stream's first segment).
+        streams.markWatched(session.sessionId);
         const token = tokens.token(session.sessionId);
         // Segment names become paths under the session, carrying the token (players keep no query of their own).
         const body = playlist.replace(/^(seg\d{5}\.ts)$/gm, `${session.sessionId}/$1?token=${token}`);
@@ -238,6 +241,7 @@ export async function registerStreamRoutes(
           } catch {
             throw new StreamRefusal(404, ERRORS.INVALID_PARAMETER.code, 'the segment has expired');
           }
+          streams.markWatched(session.sessionId);
           return reply
             .header('cache-control', 'max-age=60')
             .header('access-control-allow-origin', '*')

@@ -231,6 +231,12 @@ export class SessionStreams {
     return stream.hlsDir;
   }
 
+  /** An HLS player just read the stream: it counts as watching until the linger time has passed again. */
+  markWatched(sessionId: string): void {
+    const entry = this.entries.get(sessionId);
+    if (entry) entry.lastWatchedAt = Date.now();
+  }
+
   private entryFor(session: SessionRecord): Entry {
     let entry = this.entries.get(session.sessionId);
     if (!entry) {
