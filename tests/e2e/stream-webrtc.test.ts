@@ -231,6 +231,15 @@ describe('server stream over WebRTC (WHEP) in Chromium', () => {
     );
     expect(written.repeatedFrames + written.droppedFrames).toBeLessThanOrEqual(written.videoFrames * 0.03);
     expect(written.skippedMs).toBe(0);
+    // A second viewer shares the encode: one ffmpeg, two peer connections.
+    const second = await browser.newPage({ viewport: { width: 320, height: 320 } });
+    await second.goto(stat.PlayStreamAddr as string);
+    await second.waitForSelector('body[data-state="playing"]', { timeout: 20_000 });
+    expect(server.streams.viewerCount(sessionId)).toBe(2);
+    expect(server.streams.running).toBe(1);
+    await second.close();
+    await waitFor(() => Promise.resolve(server.streams.viewerCount(sessionId) === 1 || undefined), 5_000);
+
     // Leaving the page ends the viewer (WHEP DELETE on pagehide).
     await page.close();
     await waitFor(() => Promise.resolve(server.streams.viewerCount(sessionId) === 0 || undefined), 5_000);
