@@ -31,6 +31,8 @@ export interface ServerProcess {
   url: string;
   /** The child's pid, for CPU accounting. */
   pid: number | undefined;
+  /** Its temporary data dir (a bench may add projects to it with the CLI). */
+  dataDir: string;
   /** SIGTERM (SIGKILL after a grace period), then removes the temp data dir. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -120,7 +122,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
       });
     });
     onLine = () => {};
-    return { url, pid: child.pid, stop };
+    return { url, pid: child.pid, dataDir, stop };
   } catch (error) {
     await stop();
     const output = tail.length > 0 ? `; its last output:\n${tail.join('\n')}` : '';

@@ -31,6 +31,8 @@ export async function startTestServer(
     DHUMAN_ACCESSTOKEN: TOKEN,
     // One embedded RTMP server per process at most: only the tests that need it turn it on.
     DHUMAN_RTMP_PORT: 'off',
+    // Room for the streams a test opens, whatever the machine's cores (the admission test sets its own).
+    DHUMAN_STREAM_CAPACITY: '8',
     ...env,
   });
   const server = await startServer(config);

@@ -63,16 +63,16 @@ describe('loadConfig', () => {
 });
 
 describe('loadConfig: live streams', () => {
-  it('defaults to four streams per core, a 15 s linger, the embedded RTMP server on 1935, no ICE servers', () => {
+  it('defaults to the measured 1.25 streams per core, a 15 s linger, RTMP on 1935, no ICE servers', () => {
     expect(loadConfig({}).stream).toStrictEqual({
-      capacity: availableParallelism() * STREAMS_PER_CORE,
+      capacity: Math.max(1, availableParallelism() * STREAMS_PER_CORE),
       lingerMs: 15_000,
       iceServers: [],
       icePortRange: undefined,
       rtmpUrl: undefined,
       rtmpPort: 1935,
     });
-    expect(STREAMS_PER_CORE).toBe(4);
+    expect(STREAMS_PER_CORE).toBe(1.25);
   });
 
   it('reads every stream variable', () => {
@@ -115,12 +115,12 @@ describe('loadConfig: live streams', () => {
   it('accepts the widest ICE port range and a capacity of 0', () => {
     expect(loadConfig({ DHUMAN_ICE_PORT_RANGE: '1024-65535' }).stream.icePortRange).toEqual([1024, 65535]);
     expect(loadConfig({ DHUMAN_STREAM_CAPACITY: '0' }).stream.capacity).toBe(0);
+    expect(loadConfig({ DHUMAN_STREAM_CAPACITY: '2.5' }).stream.capacity).toBe(2.5);
   });
 
   it.each([
     [{ DHUMAN_STREAM_CAPACITY: '-1' }, /DHUMAN_STREAM_CAPACITY/],
     [{ DHUMAN_STREAM_CAPACITY: 'many' }, /DHUMAN_STREAM_CAPACITY/],
-    [{ DHUMAN_STREAM_CAPACITY: '1.5' }, /DHUMAN_STREAM_CAPACITY/],
     [{ DHUMAN_STREAM_LINGER_SEC: '3601' }, /DHUMAN_STREAM_LINGER_SEC/],
     [{ DHUMAN_STREAM_LINGER_SEC: '-1' }, /DHUMAN_STREAM_LINGER_SEC/],
     [{ DHUMAN_ICE_PORT_RANGE: '40199-40000' }, /DHUMAN_ICE_PORT_RANGE: use MIN-MAX with 1024 <= MIN < MAX/],

@@ -1,5 +1,4 @@
-import { mkdirSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import {
@@ -164,7 +163,10 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       metrics.observeDriveEvent(event),
     );
     const streamTokens = StreamTokens.open(config.dataDir);
-    const hlsRoot = mkdtempSync(join(tmpdir(), 'dhuman-live-'));
+    // HLS segments live in the private data dir; whatever a killed process left there is removed at start.
+    const hlsRoot = join(config.dataDir, 'live');
+    rmSync(hlsRoot, { recursive: true, force: true });
+    mkdirSync(hlsRoot, { mode: 0o700 });
     let baseUrl = '';
     // Sessions created by asset have no project: they stream with the defaults.
     const settingsOfProject = (projectId: string | undefined): StreamSettings =>

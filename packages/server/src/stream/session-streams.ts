@@ -49,15 +49,23 @@ interface Entry {
 }
 
 /** A 512×512 stream at 25 fps: one unit of `StreamConfig.capacity`. */
-const UNIT_PIXEL_RATE = 512 * 512 * 25;
+const UNIT_PIXELS = 512 * 512;
+const UNIT_FPS = 25;
+/**
+ * Half of a 512² stream's cost does not grow with its size (pacing, pipes, audio, the event loop, V8), half does
+ * (drawing, x264): measured, a 1280×720 stream costs 2.1–2.3 times a 512² one, not the 3.5 of its pixels
+ * (docs/benchmarks.md, "stream").
+ */
+const FIXED_SHARE = 0.5;
 const SWEEP_MS = 2_000;
 const MAX_RETRY_MS = 30_000;
 /** A stream that ran this long before failing starts its retries from the shortest wait again. */
 const HEALTHY_RUN_MS = 30_000;
 
-/** What a stream of this format costs in capacity units (pixels × fps against 512² at 25 fps). */
+/** What a stream of this format costs in capacity units (a 512² stream at 25 fps is 1; 1280×720 about 2.26). */
 export function streamCost(format: StreamFormat): number {
-  return (format.width * format.height * format.fps) / UNIT_PIXEL_RATE;
+  const pixels = (format.width * format.height) / UNIT_PIXELS;
+  return (FIXED_SHARE + (1 - FIXED_SHARE) * pixels) * (format.fps / UNIT_FPS);
 }
 
 /**
