@@ -19,7 +19,6 @@ export interface StreamProject {
   fps: number;
 }
 
-
 /** Creates project `bench-stream-<size>` at `resolution` (a `--resolution` value: 512, 720p, WxH, …). */
 export async function createStreamProject(dataDir: string, resolution: string): Promise<StreamProject> {
   const projectId = `bench-stream-${resolution.replace(/[^A-Za-z0-9_-]/g, '_')}`;
