@@ -52,3 +52,12 @@ export function udpSocketCount(): number {
   }
   return n;
 }
+
+/** Whether a UDP socket is bound to this local port (from /proc/net/udp), e.g. one of a stream's RTP ports. */
+export function udpPortBound(port: number): boolean {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return readFileSync('/proc/net/udp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .some((line) => line.trim().split(/\s+/)[1]?.endsWith(hex));
+}

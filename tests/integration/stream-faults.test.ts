@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_PATHS as P } from '@dhuman/protocol';
 import { call, reqId, startTestServer, waitFor, type TestServer } from './harness.js';
 import { fetchPlaylist, newWebrtcSession } from './stream-session.js';
-import { childProcesses, renderThreads, udpSocketCount } from './processes.js';
+import { childProcesses, renderThreads, udpPortBound, udpSocketCount } from './processes.js';
 
 describe('a failing stream fails only its own session', { timeout: 60_000 }, () => {
   let server: TestServer;
@@ -110,10 +110,13 @@ describe('idle timeout', { timeout: 60_000 }, () => {
   });
 
   it('a session closed for idling takes its stream with it: ffmpeg, render worker, sockets', async () => {
-    const baseline = { render: renderThreads(), udp: udpSocketCount() };
+    const baseline = { render: renderThreads() };
     const a = await newWebrtcSession(server);
     expect((await fetchPlaylist(server, a.sessionId, a.token)).status).toBe(200);
-    const pid = server.streams.streamOf(a.sessionId)!.processes.ffmpegPid!;
+    const stream = server.streams.streamOf(a.sessionId)!;
+    const pid = stream.processes.ffmpegPid!;
+    const ports = [stream.fanout!.videoPort, stream.fanout!.audioPort];
+    expect(ports.every(udpPortBound)).toBe(true);
     expect(childProcesses('ffmpeg')).toContain(pid);
     // Watching is not activity: with no drive or heartbeat the session closes (CloseType 2).
     const closed = await waitFor(async () => {
@@ -123,6 +126,6 @@ describe('idle timeout', { timeout: 60_000 }, () => {
     expect(closed.CloseType).toBe(2);
     await waitFor(() => Promise.resolve(childProcesses('ffmpeg').includes(pid) ? undefined : true), 5_000);
     await waitFor(() => Promise.resolve(renderThreads() === baseline.render || undefined), 5_000);
-    expect(udpSocketCount()).toBe(baseline.udp);
+    expect(ports.some(udpPortBound)).toBe(false);
   });
 });

@@ -87,6 +87,8 @@ export class SessionStreams {
   };
   private readonly addresses: PlayAddresses;
   private readonly sweepTimer: NodeJS.Timeout;
+  /** Streams of ended sessions still shutting down, so that `close()` waits for them too. */
+  private readonly ending = new Set<Promise<void>>();
   private closed = false;
 
   constructor(private readonly opts: SessionStreamsOptions) {
@@ -99,7 +101,11 @@ export class SessionStreams {
     opts.manager.on('ready', (session) => {
       if (session.protocol === 'rtmp') this.startRtmp(this.entryFor(session));
     });
-    opts.drives.onEnded((sessionId) => void this.end(sessionId));
+    opts.drives.onEnded((sessionId) => {
+      const ending = this.end(sessionId);
+      this.ending.add(ending);
+      void ending.finally(() => this.ending.delete(ending));
+    });
     this.sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
     this.sweepTimer.unref();
   }
@@ -399,6 +405,6 @@ export class SessionStreams {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.sweepTimer);
-    await Promise.all([...this.entries.keys()].map((sessionId) => this.end(sessionId)));
+    await Promise.all([...[...this.entries.keys()].map((sessionId) => this.end(sessionId)), ...this.ending]);
   }
 }
