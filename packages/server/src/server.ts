@@ -111,8 +111,7 @@ async function startEmbeddedRtmp(
         manager.find(stream)?.status === SESSION_STATUS.READY,
       log: log.child({ component: 'rtmp' }),
     });
-    log.info({ port: server.port }, 'embedded RTMP server listening');
-    return server;
+    return server; // it logs "rtmp server listening" itself
   } catch (error) {
     log.warn(
       { err: error, port: config.stream.rtmpPort },
