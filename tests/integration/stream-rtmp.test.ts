@@ -1,51 +1,19 @@
 // rtmp sessions: the stream is pushed from status 1 to the client's CssCustomPushUrl (received here by
 // `ffmpeg -listen 1`), a refused push reaches the session as an error and is retried, and without a push URL the
 // embedded RTMP server serves the stream at the rtmp:// PlayStreamAddr.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DRIVE_PATHS, SESSION_PATHS as P } from '@dhuman/protocol';
+import {
+  exitOf,
+  ffprobe,
+  freePort,
+  waitForListen,
+} from '../../packages/media/src/encoder/ffmpeg-test-support.js';
 import { call, reqId, settledStat, startTestServer, waitFor, type TestServer } from './harness.js';
 
-const run = promisify(execFile);
 const children: ChildProcess[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-/** Waits until something LISTENs on 127.0.0.1:port, from /proc (a probe connection would use up `-listen 1`). */
-async function waitForListen(port: number): Promise<void> {
-  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  await waitFor(
-    () =>
-      Promise.resolve(
-        readFileSync('/proc/net/tcp', 'utf8')
-          .split('\n')
-          .some((l) => l.includes(` ${local} `) && / 0A /.test(l)) || undefined,
-      ),
-    5000,
-  );
-}
-
-function exitOf(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
-    else child.once('exit', (code) => resolve(code));
-  });
-}
 
 function ffmpeg(args: string[]): ChildProcess {
   const child = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', ...args], {
@@ -53,24 +21,6 @@ function ffmpeg(args: string[]): ChildProcess {
   });
   children.push(child);
   return child;
-}
-
-interface Probe {
-  streams: { codec_type: string; codec_name: string }[];
-  format: { duration: string };
-}
-
-async function probe(path: string): Promise<Probe> {
-  const { stdout } = await run('ffprobe', [
-    '-v',
-    'error',
-    '-show_streams',
-    '-show_format',
-    '-of',
-    'json',
-    path,
-  ]);
-  return JSON.parse(stdout) as Probe;
 }
 
 async function rtmpSession(
@@ -111,7 +61,7 @@ describe('RTMP push to CssCustomPushUrl', { timeout: 60_000 }, () => {
     const url = `rtmp://127.0.0.1:${port}/live/received`;
     const path = join(server.dataDir, 'received.flv');
     const receiver = ffmpeg(['-listen', '1', '-i', url, '-c', 'copy', path]);
-    await waitForListen(port);
+    await waitForListen(port, 5_000);
 
     const stat = await rtmpSession(server, { CssCustomPushUrl: url });
     const sessionId = stat.SessionId as string;
@@ -134,7 +84,7 @@ describe('RTMP push to CssCustomPushUrl', { timeout: 60_000 }, () => {
     const writtenMs = stream.stats.audioChunks * 20;
     expect(await exitOf(receiver)).toBe(0);
 
-    const recorded = await probe(path);
+    const recorded = await ffprobe(path);
     expect(recorded.streams.map((s) => `${s.codec_type}:${s.codec_name}`).sort()).toEqual([
       'audio:aac',
       'video:h264',
@@ -160,7 +110,7 @@ describe('RTMP push to CssCustomPushUrl', { timeout: 60_000 }, () => {
 
     const path = join(server.dataDir, 'later.flv');
     ffmpeg(['-listen', '1', '-i', url.split('?')[0]!, '-c', 'copy', path]);
-    await waitForListen(port);
+    await waitForListen(port, 5_000);
     await waitFor(async () => {
       const s = await call(server.url, P.statsession, { SessionId: sessionId });
       return s.Payload.ErrorCode === 0 ? true : undefined;
@@ -187,7 +137,7 @@ describe('embedded RTMP server', { timeout: 60_000 }, () => {
     const path = join(server.dataDir, 'pulled.flv');
     const puller = ffmpeg(['-i', play, '-t', '2', '-c', 'copy', path]);
     expect(await exitOf(puller)).toBe(0);
-    const pulled = await probe(path);
+    const pulled = await ffprobe(path);
     expect(pulled.streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
 
     const wrong = ffmpeg([

@@ -1,18 +1,15 @@
 // Real ffmpeg (Debian 5.1): encodes generated frames and a tone to files and to a local RTMP receiver, and checks
 // that a dead, killed or refused ffmpeg is reported and leaves no process behind.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FfmpegEncoderError } from './encoder-error.js';
 import type { EncoderTarget } from './ffmpeg-args.js';
 import { FfmpegEncoder } from './ffmpeg-encoder.js';
-
-const run = promisify(execFile);
+import { exitOf, ffprobe, freePort, waitForListen, type Probe } from './ffmpeg-test-support.js';
 
 const WIDTH = 320;
 const HEIGHT = 240;
@@ -62,24 +59,6 @@ async function start(target: EncoderTarget): Promise<FfmpegEncoder> {
   return encoder;
 }
 
-interface Probe {
-  streams: { codec_type: string; codec_name: string; duration?: string }[];
-  format: { duration: string };
-}
-
-async function ffprobe(path: string): Promise<Probe> {
-  const { stdout } = await run('ffprobe', [
-    '-v',
-    'error',
-    '-show_streams',
-    '-show_format',
-    '-of',
-    'json',
-    path,
-  ]);
-  return JSON.parse(stdout) as Probe;
-}
-
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -87,38 +66,6 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-/** Waits until something LISTENs on 127.0.0.1:port, from /proc (a probe connection would use up `-listen 1`). */
-async function waitForListen(port: number, timeoutMs: number): Promise<void> {
-  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const table = readFileSync('/proc/net/tcp', 'utf8');
-    if (table.split('\n').some((line) => line.includes(` ${local} `) && / 0A /.test(line))) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listens on 127.0.0.1:${port} after ${timeoutMs} ms`);
-}
-
-function exitOf(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
-    else child.once('exit', (code) => resolve(code));
-  });
 }
 
 function nextError(encoder: FfmpegEncoder, timeoutMs: number): Promise<FfmpegEncoderError> {
