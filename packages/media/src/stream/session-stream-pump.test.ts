@@ -12,6 +12,7 @@ import { MediaClock } from '@dhuman/core';
 import { Path2D } from '@napi-rs/canvas';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FfmpegEncoder } from '../encoder/ffmpeg-encoder.js';
+import { ffprobe } from '../encoder/ffmpeg-test-support.js';
 import { AvatarFrameRenderer } from '../render/avatar-frame-renderer.js';
 import type { Scheduled, Written } from './pump-test-support.js';
 import {
@@ -77,19 +78,7 @@ describe('SessionStreamPump', () => {
     expect(stats.videoFrames).toBe(Math.ceil(pump.writtenMs / 40));
     expect(stats.audioChunks - stats.silentChunks).toBe(50);
 
-    const { stdout } = await run('ffprobe', [
-      '-v',
-      'error',
-      '-show_streams',
-      '-show_format',
-      '-of',
-      'json',
-      path,
-    ]);
-    const probe = JSON.parse(stdout) as {
-      streams: { codec_type: string; codec_name: string }[];
-      format: { duration: string };
-    };
+    const probe = await ffprobe(path);
     expect(probe.streams.map((s) => `${s.codec_type}:${s.codec_name}`).sort()).toEqual([
       'audio:aac',
       'video:h264',

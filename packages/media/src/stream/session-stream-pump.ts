@@ -86,6 +86,24 @@ export interface SessionStreamPumpStats {
   droppedAudioMs: number;
 }
 
+/** Counters at zero. */
+export function emptyPumpStats(): SessionStreamPumpStats {
+  return {
+    audioChunks: 0,
+    silentChunks: 0,
+    videoFrames: 0,
+    repeatedFrames: 0,
+    droppedFrames: 0,
+    skippedMs: 0,
+    droppedAudioMs: 0,
+  };
+}
+
+/** Adds `more` into `into`, counter by counter (totals over several streams). */
+export function addPumpStats(into: SessionStreamPumpStats, more: SessionStreamPumpStats): void {
+  for (const key of Object.keys(into) as (keyof SessionStreamPumpStats)[]) into[key] += more[key];
+}
+
 interface AudioEntry {
   utteranceId: string;
   /** Session sample index of `pcm[0]`. */
@@ -131,15 +149,7 @@ export class SessionStreamPump implements ClockListener {
 
   readonly #options: SessionStreamPumpOptions;
   readonly #samplesPerChunk: number;
-  readonly #stats: SessionStreamPumpStats = {
-    audioChunks: 0,
-    silentChunks: 0,
-    videoFrames: 0,
-    repeatedFrames: 0,
-    droppedFrames: 0,
-    skippedMs: 0,
-    droppedAudioMs: 0,
-  };
+  readonly #stats: SessionStreamPumpStats = emptyPumpStats();
 
   #unsubscribe: (() => void) | undefined;
   #started = false;

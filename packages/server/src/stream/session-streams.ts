@@ -1,6 +1,11 @@
 import type { AvatarManifest } from '@dhuman/avatar';
 import type { SessionManager, SessionRecord, StreamSettings } from '@dhuman/core';
-import type { SessionStreamPumpStats, StreamTickSource } from '@dhuman/media';
+import {
+  addPumpStats,
+  emptyPumpStats,
+  type SessionStreamPumpStats,
+  type StreamTickSource,
+} from '@dhuman/media';
 import { ERRORS, IvhError, SESSION_STATUS } from '@dhuman/protocol';
 import type { StreamConfig } from '../config.js';
 import type { DriveRegistry } from '../drive/drive-registry.js';
@@ -76,15 +81,7 @@ export function streamCost(format: StreamFormat): number {
 export class SessionStreams {
   private readonly entries = new Map<string, Entry>();
   /** Pump counters of streams that have ended, so totals never go backwards. */
-  private readonly retired: SessionStreamPumpStats = {
-    audioChunks: 0,
-    silentChunks: 0,
-    videoFrames: 0,
-    repeatedFrames: 0,
-    droppedFrames: 0,
-    skippedMs: 0,
-    droppedAudioMs: 0,
-  };
+  private readonly retired = emptyPumpStats();
   private readonly addresses: PlayAddresses;
   private readonly sweepTimer: NodeJS.Timeout;
   /** Streams of ended sessions still shutting down, so that `close()` waits for them too. */
@@ -133,19 +130,13 @@ export class SessionStreams {
   /** Pump counters summed over every stream this node has run (metrics; the stream benchmark reads them). */
   totals(): SessionStreamPumpStats {
     const sum = { ...this.retired };
-    for (const entry of this.entries.values()) {
-      if (!entry.stream) continue;
-      const stats = entry.stream.stats;
-      for (const key of Object.keys(sum) as (keyof SessionStreamPumpStats)[]) sum[key] += stats[key];
-    }
+    for (const entry of this.entries.values()) if (entry.stream) addPumpStats(sum, entry.stream.stats);
     return sum;
   }
 
   /** Closes a stream that no entry holds any more, keeping its counters. */
   private retire(stream: SessionStream): Promise<void> {
-    const stats = stream.stats;
-    for (const key of Object.keys(this.retired) as (keyof SessionStreamPumpStats)[])
-      this.retired[key] += stats[key];
+    addPumpStats(this.retired, stream.stats);
     return stream.close();
   }
 
