@@ -7,8 +7,12 @@ const pkg = (name: string) => ({
   replacement: src(`${name}/src/index.ts`),
 });
 
-/** Tests that measure real-time behaviour (streams at 25 fps, sync over minutes). */
-const TIMED = ['tests/e2e/stream-*.test.ts', 'packages/media/src/stream/*-long.test.ts'];
+/** Tests that measure real-time behaviour (streams at 25 fps, sync over minutes, barge-in within 150 ms). */
+const TIMED = [
+  'tests/e2e/stream-*.test.ts',
+  'packages/media/src/stream/*-long.test.ts',
+  'tests/integration/voice.test.ts',
+];
 
 export default defineConfig({
   resolve: {

@@ -1,8 +1,10 @@
 // Types for scripts/setup.mjs, so tests can import it: the root tsconfig does not check plain JS (no allowJs).
 
 export interface SystemPackage {
-  /** binary looked up on PATH */
+  /** binary looked up on PATH (or, with `file`, the name shown for it) */
   command: string;
+  /** a data file checked instead of a command (a model that ships no binary) */
+  file?: string;
   /** Debian package that provides it */
   pkg: string;
   /** which entry point needs it: 'build' and 'run' for `npm start`, plus 'test' for `npm test` */

@@ -69,13 +69,16 @@ export function findOnPath(command, pathEnv = process.env.PATH ?? '') {
 }
 
 /**
- * The entries of `list` whose command is not on PATH.
+ * The entries of `list` that are missing: whose `file` does not exist, or (without one) whose command is not
+ * on PATH.
  * @param {readonly SystemPackage[]} list
  * @param {string} [pathEnv]
  * @returns {SystemPackage[]}
  */
 export function missingCommands(list, pathEnv = process.env.PATH ?? '') {
-  return list.filter((entry) => findOnPath(entry.command, pathEnv) === undefined);
+  return list.filter((entry) =>
+    entry.file ? !existsSync(entry.file) : findOnPath(entry.command, pathEnv) === undefined,
+  );
 }
 
 /**

@@ -8,7 +8,8 @@
 
 /**
  * @typedef {object} SystemPackage
- * @property {string} command binary looked up on PATH
+ * @property {string} command binary looked up on PATH (or, with `file`, the name shown for it)
+ * @property {string} [file] a data file checked instead of a command (a model that ships no binary)
  * @property {string} pkg Debian package that provides it
  * @property {'build' | 'run' | 'test'} for which entry point needs it
  * @property {string} why shown to the user when it is missing
@@ -27,6 +28,24 @@ export const systemPackages = [
     for: 'run',
     why: 'live streams and videos are encoded by an ffmpeg child process',
   },
+  // Speech recognition of the voice channel: Debian's pocketsphinx (its library, loaded by a child process) and
+  // the US English model, which the library package does not pull in.
+  {
+    command: 'pocketsphinx_continuous',
+    pkg: 'pocketsphinx',
+    for: 'run',
+    why: 'the voice channel recognises speech with pocketsphinx',
+  },
+  {
+    command: 'en-us.lm.bin',
+    file: '/usr/share/pocketsphinx/model/en-us/en-us.lm.bin',
+    pkg: 'pocketsphinx-en-us',
+    for: 'run',
+    why: 'the voice channel recognises speech with pocketsphinx',
+  },
+  // Spoken questions for the voice tests and the conversation benchmark: pocketsphinx reads flite's voices well
+  // and espeak-ng's badly (components.md).
+  { command: 'flite', pkg: 'flite', for: 'test', why: 'the voice tests speak their questions with flite' },
   // Browser tests (tests/e2e) drive Debian's Chromium through playwright-core, which downloads no browser.
   {
     command: 'chromium',

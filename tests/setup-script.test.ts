@@ -76,7 +76,20 @@ describe('requiredPackages', () => {
       expect(e.command).toMatch(/^[\w.+-]+$/);
       expect(e.pkg).toMatch(/^[a-z0-9][a-z0-9.+-]+$/);
       expect(e.why.length).toBeGreaterThan(0);
+      if (e.file !== undefined) expect(e.file).toMatch(/^\//);
     }
+  });
+
+  it('checks a file entry by the file, not by PATH', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dhuman-setup-file-'));
+    const present = path.join(dir, 'model.bin');
+    writeFileSync(present, '');
+    const entries = [
+      { command: 'model.bin', file: present, pkg: 'p', for: 'run' as const, why: 'w' },
+      { command: 'gone.bin', file: path.join(dir, 'gone.bin'), pkg: 'q', for: 'run' as const, why: 'w' },
+    ];
+    expect(missingCommands(entries, '').map((e) => e.command)).toEqual(['gone.bin']);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as clientRender from './client-render.js';
+import * as conversation from './conversation.js';
 import * as drive from './drive.js';
 import * as gateway from './gateway.js';
 import * as stream from './stream.js';
@@ -15,7 +16,7 @@ import type { Benchmark } from './types.js';
 
 /** Every benchmark, by the name given on the command line. New ones are added here. */
 const BENCHMARKS: ReadonlyMap<string, Benchmark> = new Map(
-  [gateway, drive, clientRender, stream].map((bench) => [bench.name, bench]),
+  [gateway, drive, clientRender, stream, conversation].map((bench) => [bench.name, bench]),
 );
 
 const DEFAULT_DURATION_SEC = 5;

@@ -67,9 +67,14 @@ export class Talker {
   }
 
   /** createsession → ready → startsession → command channel open. */
-  static async start(client: DhumanClient, creds: Credentials, userId: string): Promise<Talker> {
+  static async start(
+    client: DhumanClient,
+    creds: Credentials,
+    userId: string,
+    projectId = 'demo',
+  ): Promise<Talker> {
     const created = await client.createSession({
-      VirtualmanProjectId: 'demo',
+      VirtualmanProjectId: projectId,
       UserId: userId,
       Protocol: 'webrtc',
       DriverType: 1,
@@ -116,6 +121,17 @@ export class Talker {
     });
     utterance.sentAt = performance.now();
     this.ws.send(frame);
+    return utterance;
+  }
+
+  /**
+   * Follows a ReqId this talker did not send (the question a voice utterance became): its speak statuses are
+   * recorded from now on, with `sentAt` as given.
+   */
+  watch(reqId: string, text: string, sentAt: number): Utterance {
+    const utterance: Utterance = { reqId, text, sentAt, overlapped: false };
+    this.utterances.push(utterance);
+    this.byReqId.set(reqId, utterance);
     return utterance;
   }
 

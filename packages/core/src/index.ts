@@ -9,3 +9,5 @@ export * from './media/index.js';
 export * from './util/async-queue.js';
 export * from './drive/index.js';
 export * from './stream-settings.js';
+export * from './dialogue/index.js';
+export * from './asr/index.js';

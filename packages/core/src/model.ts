@@ -1,4 +1,5 @@
 import type { CloseType, DriverType, SessionStatus, SpeechParam } from '@dhuman/protocol';
+import type { DialogueSettings } from './dialogue/settings.js';
 import type { StreamSettings } from './stream-settings.js';
 
 /** An appkey and the secret its requests are signed with. HMAC needs the secret itself, so it is stored as is. */
@@ -12,7 +13,7 @@ export interface Credential {
   revokedAt: number | null;
 }
 
-/** A project binds an avatar, a voice and (later) a dialogue engine, as the IVH console's projects do. */
+/** A project binds an avatar, a voice and a dialogue engine, as the IVH console's projects do. */
 export interface Project {
   projectId: string;
   name: string;
@@ -27,6 +28,8 @@ export interface Project {
   channelIdleSec: number | null;
   /** Size, rate and PlayStreamAddr form of its sessions' streams; projects stored without them have the defaults. */
   stream: StreamSettings;
+  /** Where its visitors' questions go; absent: no dialogue engine, every text is spoken as given. */
+  dialogue?: DialogueSettings;
   createdAt: number;
 }
 

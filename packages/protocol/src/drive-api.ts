@@ -94,7 +94,17 @@ export const EVENT_TYPE = Object.freeze({
   REPLY_CONTENT: 4,
   THINKING_CONTENT: 5,
   DRIVE_ERROR: 9,
+  /** dhuman: what the visitor said on the voice channel, partial (`Final: false`) or final. */
+  TRANSCRIPT: 11,
+  /** dhuman: the visitor started (`SpeechStart`) or stopped (`SpeechEnd`) speaking on the voice channel. */
+  VOICE_ACTIVITY: 12,
 });
+
+export const VOICE_ACTIVITY = Object.freeze({ SPEECH_START: 'SpeechStart', SPEECH_END: 'SpeechEnd' });
+export type VoiceActivity = (typeof VOICE_ACTIVITY)[keyof typeof VOICE_ACTIVITY];
+
+/** Type 4 `ContentType` values dhuman sends (spec §4.6): plain text or SSML. */
+export const CONTENT_TYPE = Object.freeze({ PLAIN: '1', SSML: '9' });
 
 export const SPEAK_STATUS = Object.freeze({
   INITIAL: 'Initial',
@@ -136,4 +146,18 @@ export interface DriveEventPayload {
   /** Same text as ErrorMessage: clients read either name (spec §4.6). */
   ErrorMsg?: string;
   Timings?: DriveTimings;
+  // Type 4 (reply content) and Type 5 (reasoning): `Text` is the question; Type 11: `Text` is the transcript.
+  TextPro?: string;
+  TextDisplay?: string;
+  ContentType?: string;
+  TtsSupport?: boolean;
+  /** Type 4: the answer's last clause. Type 11: the utterance's final transcript. */
+  Final?: boolean;
+  IsHighLight?: boolean;
+  Uninterrupt?: boolean;
+  Muted?: boolean;
+  /** Type 12. */
+  VoiceActivity?: VoiceActivity;
+  /** Type 11/12: position in the voice channel's audio, ms from its first sample. */
+  AtMs?: number;
 }

@@ -21,6 +21,9 @@ Choices dhuman made where the IVH docs are silent (spec §2.3, §8):
   live (status 1). An rtmp push is retried with backoff (1 s doubling to 30 s); the code clears once a stream runs.
 - \`100008\` also answers createsession (and, as HTTP 503, a new WHEP or HLS viewer) when the machine is streaming
   at its capacity (\`DHUMAN_STREAM_CAPACITY\`).
+- Codes \`-112001\` to \`-112003\` are dhuman's own (IVH documents none for them), for its dialogue engines and
+  voice channel: an engine failure is a Type 9 event without \`SpeakStatus\` (the answer goes on with the
+  engine's fallback), and a recogniser failure closes the voice channel (docs/guides/conversation.md).
 
 | Code | Name | Message | Service | Upgrade HTTP status |
 |---:|---|---|---|---:|

@@ -68,6 +68,22 @@ export const ERRORS = Object.freeze({
     504,
   ),
   DRIVE_FAILED: entry(-111005, 'DRIVE_FAILED', 'error while driving with text or audio', 'interactive', 500),
+  // dhuman extensions: dialogue engines and speech recognition (issue 7). IVH documents no codes for them.
+  DIALOGUE_FAILED: entry(-112001, 'DIALOGUE_FAILED', 'the dialogue engine failed', 'interactive', 502),
+  DIALOGUE_TIMEOUT: entry(
+    -112002,
+    'DIALOGUE_TIMEOUT',
+    'the dialogue engine did not answer in time',
+    'interactive',
+    504,
+  ),
+  SPEECH_RECOGNITION_FAILED: entry(
+    -112003,
+    'SPEECH_RECOGNITION_FAILED',
+    'speech recognition failed',
+    'interactive',
+    502,
+  ),
   INVALID_PARAMETER: entry(100001, 'INVALID_PARAMETER', 'request parameter error', 'both', 400),
   INVALID_PARAMETER_VALUE: entry(100002, 'INVALID_PARAMETER_VALUE', 'bad parameter value', 'video', 400),
   MISSING_PARAMETER: entry(100003, 'MISSING_PARAMETER', 'missing parameter', 'video', 400),

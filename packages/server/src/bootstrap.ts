@@ -1,5 +1,5 @@
 import type { Credential, CredentialStore, ProjectStore } from '@dhuman/core';
-import { DEFAULT_STREAM_SETTINGS, newHexId } from '@dhuman/core';
+import { BUILTIN_FAQ_PREFIX, DEFAULT_STREAM_SETTINGS, newHexId } from '@dhuman/core';
 import type { KnownAvatar } from './avatars/avatar-folders.js';
 
 /** The built-in avatar and project every install has (architecture.md): drawn avatar, English voice, no bot. */
@@ -9,6 +9,13 @@ export const DEMO_PROJECT = 'demo';
 export const DEMO_AVATAR = 'ava';
 export const DEFAULT_VOICE = 'en-us';
 const DEMO_OPENING_LINE = "Hello, I am the dhuman demo avatar. Type something and I'll say it.";
+/**
+ * The built-in project that answers questions (issue 7): the demo avatar with the FAQ about dhuman that ships
+ * with it, so the demo page's microphone has something to talk to. `demo` itself stays without a bot: its texts
+ * are spoken as given, as existing clients expect.
+ */
+export const ASSISTANT_PROJECT = 'assistant';
+const ASSISTANT_OPENING_LINE = 'Hello, I am the dhuman assistant. Ask me what I can do.';
 
 export function ensureBuiltins(store: ProjectStore, now = Date.now()): void {
   if (!store.getAsset(DEMO_ASSET)) {
@@ -33,6 +40,21 @@ export function ensureBuiltins(store: ProjectStore, now = Date.now()): void {
       sessionIdleSec: null,
       channelIdleSec: null,
       stream: { ...DEFAULT_STREAM_SETTINGS },
+    });
+  }
+  if (!store.getProject(ASSISTANT_PROJECT)) {
+    store.createProject({
+      projectId: ASSISTANT_PROJECT,
+      name: 'Assistant (FAQ)',
+      appkey: null,
+      avatar: DEMO_ASSET,
+      voice: DEFAULT_VOICE,
+      openingLine: ASSISTANT_OPENING_LINE,
+      createdAt: now,
+      sessionIdleSec: null,
+      channelIdleSec: null,
+      stream: { ...DEFAULT_STREAM_SETTINGS },
+      dialogue: { engine: 'faq', file: `${BUILTIN_FAQ_PREFIX}assistant` },
     });
   }
 }

@@ -46,6 +46,33 @@ export interface ServerConfig {
   devTokenTtlMs: number;
   /** Server-rendered live streams (WebRTC, HLS, RTMP). */
   stream: StreamConfig;
+  /** Defaults for projects whose dialogue engine is `llm` (each project may override them). */
+  llm: LlmConfig;
+  /** Speech recognition of the voice channel. */
+  asr: AsrConfig;
+}
+
+export interface LlmConfig {
+  /** OpenAI-compatible API base, e.g. `http://127.0.0.1:11434/v1`. */
+  url: string | undefined;
+  model: string | undefined;
+  /** Never logged; shown as "(set)". */
+  apiKey: string | undefined;
+  systemPrompt: string | undefined;
+  /** Longest wait for the first token and between tokens. */
+  timeoutMs: number;
+}
+
+export interface AsrConfig {
+  /** `pocketsphinx` (embedded, English), `openai` (an OpenAI-compatible transcription endpoint) or `off`. */
+  engine: 'pocketsphinx' | 'openai' | 'off';
+  url: string | undefined;
+  model: string | undefined;
+  apiKey: string | undefined;
+  /** The visitor's language, e.g. en-US. */
+  language: string;
+  /** Voice channels open at once (each runs a recogniser: pocketsphinx needs about 150 MB and a third of a core). */
+  maxChannels: number;
 }
 
 export interface StreamConfig {
@@ -131,6 +158,20 @@ const schema = z.object({
     })
     .optional(),
   rtmpPort: z.union([z.literal('off'), intIn(0, 65535)]).default(1935),
+  llmUrl: z.url({ protocol: /^https?$/ }).optional(),
+  llmModel: z.string().min(1).max(256).optional(),
+  llmKey: z.string().min(1).max(512).optional(),
+  llmSystemPrompt: z.string().max(8000).optional(),
+  llmTimeoutSec: intIn(1, 600).default(30),
+  asr: z.enum(['pocketsphinx', 'openai', 'off']).default('pocketsphinx'),
+  asrUrl: z.url({ protocol: /^https?$/ }).optional(),
+  asrModel: z.string().min(1).max(256).optional(),
+  asrKey: z.string().min(1).max(512).optional(),
+  asrLanguage: z
+    .string()
+    .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, { error: 'use a BCP 47 tag such as en-US' })
+    .default('en-US'),
+  voiceChannels: intIn(0, 10_000).optional(),
 });
 
 /** Where each field comes from in the environment, for reading and for error messages. */
@@ -161,6 +202,17 @@ const ENV_NAMES: Record<keyof z.input<typeof schema>, string> = {
   icePortRange: 'DHUMAN_ICE_PORT_RANGE',
   rtmpUrl: 'DHUMAN_RTMP_URL',
   rtmpPort: 'DHUMAN_RTMP_PORT',
+  llmUrl: 'DHUMAN_LLM_URL',
+  llmModel: 'DHUMAN_LLM_MODEL',
+  llmKey: 'DHUMAN_LLM_KEY',
+  llmSystemPrompt: 'DHUMAN_LLM_SYSTEM_PROMPT',
+  llmTimeoutSec: 'DHUMAN_LLM_TIMEOUT_SEC',
+  asr: 'DHUMAN_ASR',
+  asrUrl: 'DHUMAN_ASR_URL',
+  asrModel: 'DHUMAN_ASR_MODEL',
+  asrKey: 'DHUMAN_ASR_KEY',
+  asrLanguage: 'DHUMAN_ASR_LANGUAGE',
+  voiceChannels: 'DHUMAN_VOICE_CHANNELS',
 };
 
 const FLAG_NAMES: Partial<Record<keyof typeof ENV_NAMES, string>> = {
@@ -203,6 +255,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
   } catch (error) {
     throw new ConfigError(`invalid DHUMAN_ICE_SERVERS: ${(error as Error).message}`);
   }
+  if (c.asr === 'openai' && (c.asrUrl === undefined || c.asrModel === undefined)) {
+    throw new ConfigError('DHUMAN_ASR=openai needs DHUMAN_ASR_URL and DHUMAN_ASR_MODEL');
+  }
   const portRange = c.icePortRange?.split('-').map(Number) as [number, number] | undefined;
   if (portRange && !(portRange[0] >= 1024 && portRange[0] < portRange[1] && portRange[1] <= 65535)) {
     throw new ConfigError('invalid DHUMAN_ICE_PORT_RANGE: use MIN-MAX with 1024 <= MIN < MAX <= 65535');
@@ -240,6 +295,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
       icePortRange: portRange,
       rtmpUrl: c.rtmpUrl,
       rtmpPort: c.rtmpPort === 'off' ? undefined : c.rtmpPort,
+    },
+    llm: {
+      url: c.llmUrl,
+      model: c.llmModel,
+      apiKey: c.llmKey,
+      systemPrompt: c.llmSystemPrompt,
+      timeoutMs: c.llmTimeoutSec * 1000,
+    },
+    asr: {
+      engine: c.asr,
+      url: c.asrUrl,
+      model: c.asrModel,
+      apiKey: c.asrKey,
+      language: c.asrLanguage,
+      maxChannels: c.voiceChannels ?? Math.max(2, availableParallelism() * 2),
     },
   };
 }

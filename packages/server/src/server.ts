@@ -8,7 +8,7 @@ import {
   SessionManager,
   type StreamSettings,
 } from '@dhuman/core';
-import { createSpeechServices, createTts } from '@dhuman/speech';
+import { createSpeechServices, createTts, VoiceActivityDetector } from '@dhuman/speech';
 import { DRIVE_PATHS, SESSION_STATUS } from '@dhuman/protocol';
 import { buildApp } from './app.js';
 import type { VerifierOptions } from './auth/signature-verifier.js';
@@ -30,6 +30,10 @@ import { StreamTokens } from './stream/play-tokens.js';
 import { SessionStreams } from './stream/session-streams.js';
 import { RTMP_APP } from './stream/play-addresses.js';
 import { EmbeddedRtmpServer } from './stream/rtmp/embedded-rtmp-server.js';
+import { DialogueEngines } from './dialogue/dialogue-engines.js';
+import { dialogueEngineFactory } from './dialogue/engine-factory.js';
+import { createAsr } from './voice/create-asr.js';
+import { VOICE_CHANNEL_PATTERN, VoiceChannels } from './voice/voice-channel.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -47,6 +51,10 @@ export interface RunningServer {
   devTokens: DevTokens;
   /** The live streams (WebRTC, HLS, RTMP) of this node. */
   streams: SessionStreams;
+  /** The visitors' microphones (voice conversation). */
+  voices: VoiceChannels;
+  /** The dialogue engines of the projects in use. */
+  dialogues: DialogueEngines;
   streamTokens: StreamTokens;
   /** Sessions found live at start-up and closed as lost to the restart. */
   recoveredSessions: number;
@@ -158,9 +166,15 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     };
     const metrics = new ServerMetrics(store, { processMetrics: options.processMetrics ?? false });
     const clock = new MediaClock();
-    const drives = new DriveRegistry(manager, createSpeechServices(speechEngine.tts), clock, (event) =>
-      metrics.observeDriveEvent(event),
+    const dialogues = new DialogueEngines(store, dialogueEngineFactory(config.llm));
+    const drives = new DriveRegistry(
+      manager,
+      createSpeechServices(speechEngine.tts),
+      clock,
+      (event) => metrics.observeDriveEvent(event),
+      (session) => dialogues.forSession(session),
     );
+    const asr = createAsr(config.asr);
     const streamTokens = StreamTokens.open(config.dataDir);
     // HLS segments live in the private data dir; whatever a killed process left there is removed at start.
     const hlsRoot = join(config.dataDir, 'live');
@@ -215,8 +229,26 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     const channels = new CommandChannels({ manager, drives, log: app.log });
     upgrades.register(DRIVE_PATHS.commandChannel, channels.handleUpgrade);
     const taps = new MediaTaps(manager, drives);
-    upgrades.registerPrefix(MEDIA_TAP_PREFIX, taps.handleUpgrade);
-    const engine = new DriverEngine({ manager, tts: speechEngine.tts, log: app.log });
+    const voices = new VoiceChannels({
+      manager,
+      drives,
+      asr,
+      language: config.asr.language,
+      createDetector: () => new VoiceActivityDetector(),
+      maxChannels: config.asr.maxChannels,
+    });
+    // Both live under /dhuman/ws/sessions/<SessionId>/…: the last path segment picks the channel.
+    upgrades.registerPrefix(MEDIA_TAP_PREFIX, (request, socket, head, caller) => {
+      const path = (request.url ?? '').split('?')[0] ?? '';
+      if (VOICE_CHANNEL_PATTERN.test(path)) voices.handleUpgrade(request, socket, head, caller);
+      else taps.handleUpgrade(request, socket, head, caller);
+    });
+    const engine = new DriverEngine({
+      manager,
+      tts: speechEngine.tts,
+      log: app.log,
+      dialogueFor: (projectId) => dialogues.forSession({ projectId }),
+    });
     upgrades.register(DRIVE_PATHS.driverEngine, engine.handleUpgrade);
 
     if (config.stream.rtmpPort !== undefined && !config.stream.rtmpUrl) {
@@ -264,6 +296,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         manager.shutdown();
         channels.close();
         taps.close();
+        voices.close();
         engine.close();
         await streams.close();
         await rtmpServer?.close();
@@ -272,6 +305,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         clock.close();
         await app.close();
         await speechEngine.tts.close();
+        dialogues.close();
+        await asr?.close();
         store.close();
       })();
       return closing;
@@ -289,6 +324,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       avatars,
       devTokens,
       streams,
+      voices,
+      dialogues,
       streamTokens,
       recoveredSessions,
       speechReady,

@@ -1,5 +1,14 @@
 import type { Command } from 'commander';
-import { describeStream, parseStreamSettings, STREAM_RESOLUTIONS } from '@dhuman/core';
+import { resolve } from 'node:path';
+import {
+  describeDialogueSettings,
+  describeStream,
+  parseDialogueSettings,
+  parseStreamSettings,
+  STREAM_RESOLUTIONS,
+  type DialogueSettings,
+} from '@dhuman/core';
+import { FaqDialogue } from '@dhuman/speech';
 import { DEFAULT_VOICE, DEMO_ASSET, loadSharedAvatars } from '@dhuman/server';
 import { dataDirOf, withStore } from '../local-store.js';
 import { printTable } from '../table.js';
@@ -15,7 +24,35 @@ interface ProjectCreateFlags {
   resolution?: string;
   fps?: string;
   playAddress?: string;
+  faq?: string;
+  llm?: boolean;
+  llmUrl?: string;
+  llmModel?: string;
+  systemPrompt?: string;
   dataDir?: string;
+}
+
+/**
+ * The dialogue engine the flags ask for: `--faq` (the file is loaded and checked now, so a mistake shows at once)
+ * or `--llm` (URL and model default to DHUMAN_LLM_URL / DHUMAN_LLM_MODEL when the server runs; the key is only
+ * ever taken from DHUMAN_LLM_KEY, never from a flag that would end up in shell history).
+ */
+async function dialogueOf(flags: ProjectCreateFlags): Promise<DialogueSettings | undefined> {
+  const wantsLlm = flags.llm === true || flags.llmUrl !== undefined || flags.llmModel !== undefined;
+  if (flags.faq !== undefined && wantsLlm) throw new Error('choose one dialogue engine: --faq or --llm');
+  if (flags.systemPrompt !== undefined && !wantsLlm) throw new Error('--system-prompt needs --llm');
+  if (flags.faq !== undefined) {
+    const file = resolve(flags.faq);
+    await FaqDialogue.fromFile(file);
+    return parseDialogueSettings({ engine: 'faq', file });
+  }
+  if (!wantsLlm) return undefined;
+  return parseDialogueSettings({
+    engine: 'llm',
+    url: flags.llmUrl,
+    model: flags.llmModel,
+    systemPrompt: flags.systemPrompt,
+  });
 }
 
 /** A whole number of seconds in range, or null when the flag was not given. */
@@ -64,6 +101,11 @@ export function registerProject(program: Command): void {
       '--play-address <page|hls|rtmp>',
       'what PlayStreamAddr names: the player page (default), the .m3u8 address, or an rtmp:// address',
     )
+    .option('--faq <file>', 'answer questions from this knowledge file (YAML or JSON), with the built-in FAQ engine')
+    .option('--llm', 'answer questions with an OpenAI-compatible LLM (DHUMAN_LLM_URL, DHUMAN_LLM_MODEL, DHUMAN_LLM_KEY)')
+    .option('--llm-url <url>', 'the LLM API base for this project, e.g. http://127.0.0.1:11434/v1 (implies --llm)')
+    .option('--llm-model <name>', 'the model for this project (implies --llm)')
+    .option('--system-prompt <text>', "the LLM's system prompt for this project")
     .option('--data-dir <dir>', 'data dir (DHUMAN_DATA_DIR, default ./data)')
     .action(async (projectId: string, flags: ProjectCreateFlags) => {
       if (!PROJECT_ID.test(projectId)) throw new Error('project id: 1-128 letters, digits, "_" or "-"');
@@ -73,6 +115,7 @@ export function registerProject(program: Command): void {
         { resolution: flags.resolution, fps: flags.fps, playAddress: flags.playAddress },
         STREAM_FLAGS,
       );
+      const dialogue = await dialogueOf(flags);
       // Built-in and data-dir avatars are usable under their own key, as the server resolves them.
       const shared = await loadSharedAvatars(dataDirOf(flags.dataDir));
       withStore(flags.dataDir, (store) => {
@@ -98,6 +141,7 @@ export function registerProject(program: Command): void {
           sessionIdleSec,
           channelIdleSec,
           stream,
+          ...(dialogue && { dialogue }),
         });
       });
       process.stdout.write(`created project ${projectId}\n`);
@@ -116,6 +160,7 @@ export function registerProject(program: Command): void {
         appkey: p.appkey ?? '(all)',
         stream: describeStream(p.stream),
         playAddress: p.stream.playAddress,
+        dialogue: p.dialogue?.engine ?? 'none',
       }));
       printTable(rows);
     });
@@ -127,6 +172,8 @@ export function registerProject(program: Command): void {
     .action((projectId: string, flags: { dataDir?: string }) => {
       const found = withStore(flags.dataDir, (store) => store.getProject(projectId));
       if (!found) throw new Error(`no project ${projectId}`);
-      process.stdout.write(`${JSON.stringify(found, null, 2)}\n`);
+      // An LLM key set for the project is never printed.
+      const shown = { ...found, dialogue: describeDialogueSettings(found.dialogue) };
+      process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
     });
 }

@@ -4,7 +4,7 @@ import { MediaClock } from '../media/media-clock.js';
 import type { MediaFrame } from '../media/media-frames.js';
 import type { SpeechSegment } from '../speech/segment.js';
 import type { DriveEvent } from './drive-events.js';
-import { DriveScheduler } from './drive-scheduler.js';
+import { DriveScheduler, type Question } from './drive-scheduler.js';
 import type { SpeechServices } from './speech-services.js';
 
 // Scripted speech (a fake provider is fine in tests; the real speech layer has its own tests): every word is
@@ -87,10 +87,11 @@ describe('DriveScheduler', () => {
     clock.close();
   });
 
-  function scheduler(driverType: 1 | 3 = 1): DriveScheduler {
+  function scheduler(driverType: 1 | 3 = 1, onQuestion?: (q: Question) => void): DriveScheduler {
     const sink = events;
     const published = frames;
     return new DriveScheduler({
+      ...(onQuestion && { onQuestion }),
       driverType,
       streamMaxIntervalMs: 2000,
       voice: { voice: 'en-us', speed: 1, volume: 0 },
@@ -310,6 +311,72 @@ describe('DriveScheduler', () => {
       Type: 9,
       ErrorCode: 100012,
       ErrorMessage: expect.stringMatching(/ahead of playback/),
+    });
+  });
+
+  describe('questions and answers (dialogue)', () => {
+    it('hands SEND_TEXT to the dialogue layer unless ChatCommand is NotUseChat', () => {
+      const questions: Question[] = [];
+      const s = scheduler(1, (q) => questions.push(q));
+      s.sendText('q1', { Text: 'what time is it', ChatRoundId: 'round-a' });
+      s.sendText('v1', { Text: 'say this', ChatCommand: 'NotUseChat' });
+      expect(questions).toEqual([{ reqId: 'q1', text: 'what time is it', roundId: 'round-a' }]);
+      expect(statuses('q1')).toEqual([]);
+      expect(statuses('v1')).toEqual(['T1', 'WaitingTextStart']);
+    });
+
+    it('speaks an answer clause by clause as they arrive and ends it with TextOver after the last', async () => {
+      const s = scheduler();
+      const answer = s.openAnswer({ reqId: 'a1', text: 'hours?', roundId: '' });
+      expect(events[0]).toEqual({ Type: 1, ReqId: 'a1', Seq: 0, Text: 'hours?' });
+      expect(answer.say('we open')).toBe(1);
+      await play(100);
+      expect(statuses('a1')).toEqual(['T1', 'WaitingTextStart', 'TextStart', 'WaitingTextOver']);
+      expect(answer.say('at nine')).toBe(2);
+      await play(300);
+      expect(statuses('a1').at(-1)).toBe('WaitingTextOver'); // more may come
+      answer.end();
+      await play(100);
+      expect(statuses('a1').at(-1)).toBe('TextOver');
+      const audio = frames.filter((f) => f.kind === 'audio');
+      expect(audio.reduce((n, f) => n + (f.kind === 'audio' ? f.pcm.length : 0), 0)).toBe(400 * RATE);
+    });
+
+    it('a new answer replaces the one playing and aborts its signal', async () => {
+      const s = scheduler();
+      const first = s.openAnswer({ reqId: 'a1', text: 'q1', roundId: '' });
+      first.say('one two three four five');
+      await play(100);
+      const second = s.openAnswer({ reqId: 'a2', text: 'q2', roundId: '' });
+      expect(first.signal.aborted).toBe(true);
+      expect(statuses('a1').at(-1)).toBe('TextOver');
+      second.say('six');
+      second.end();
+      await play(200);
+      expect(statuses('a2').at(-1)).toBe('TextOver');
+    });
+
+    it('barge-in stops what plays, but not a clause marked uninterruptible; an interrupt stops that too', async () => {
+      const s = scheduler();
+      s.sendText('t1', { Text: 'a b c d e f g h' });
+      await play(100);
+      expect(s.bargeIn()).toBe(true);
+      expect(statuses('t1').at(-1)).toBe('TextOver');
+      expect(s.bargeIn()).toBe(false); // nothing left
+
+      const answer = s.openAnswer({ reqId: 'a1', text: 'q', roundId: '' });
+      answer.say('cut me');
+      answer.say('keep me please now', { uninterruptible: true, muted: true });
+      answer.end();
+      await play(100);
+      expect(s.microphoneMuted).toBe(false);
+      await play(140); // into the second clause
+      expect(s.microphoneMuted).toBe(true);
+      expect(s.bargeIn()).toBe(false);
+      expect(statuses('a1').at(-1)).toBe('WaitingTextOver');
+      s.interrupt();
+      expect(statuses('a1').at(-1)).toBe('TextOver');
+      expect(s.microphoneMuted).toBe(false);
     });
   });
 });

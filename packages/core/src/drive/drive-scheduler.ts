@@ -31,9 +31,38 @@ export interface DriveSchedulerOptions {
   emit: (event: DriveEvent) => void;
   /** Uplink audio may run this far ahead of playout before chunks are refused. */
   maxAudioAheadMs?: number;
+  /**
+   * Present when the session's project has a dialogue engine: a SEND_TEXT without `ChatCommand: NotUseChat` is
+   * then a question, handed here instead of being spoken (spec §4.4). The handler answers through `openAnswer`.
+   */
+  onQuestion?: (question: Question) => void;
 }
 
-type JobKind = 'text' | 'stream' | 'audio';
+/** A visitor's question (SEND_TEXT or a final voice transcript) for the dialogue layer. */
+export interface Question {
+  reqId: string;
+  text: string;
+  /** The conversation it belongs to (`ChatRoundId`); '' when the client sent none. */
+  roundId: string;
+}
+
+/** How one clause of an answer may be played (Type 4 `Uninterrupt`, `Muted`). */
+export interface ClauseDelivery {
+  uninterruptible?: boolean;
+  muted?: boolean;
+}
+
+/** An answer being spoken: clauses arrive as the dialogue engine produces them. */
+export interface AnswerHandle {
+  /** Aborted when the answer is replaced, interrupted or the session closes: stop producing it. */
+  readonly signal: AbortSignal;
+  /** Queues one clause (plain text or SSML) to be spoken after the ones before it; returns its number from 1. */
+  say(text: string, delivery?: ClauseDelivery): number;
+  /** No more clauses; the answer ends (TextOver) once the queued ones have played. */
+  end(): void;
+}
+
+type JobKind = 'text' | 'stream' | 'audio' | 'answer';
 
 interface Job {
   kind: JobKind;
@@ -46,6 +75,8 @@ interface Job {
   finalType: 1 | 2;
   uninterruptible: boolean;
   /** Streams and audio: fragments in order, finalisation, the server's auto-final timer. */
+  /** Answers: the delivery of the clause playing now (barge-in and the microphone follow it). */
+  playing?: ClauseDelivery;
   reorder?: SeqReorderer<Fragment>;
   finalTimer?: NodeJS.Timeout;
   finalized?: boolean;
@@ -66,7 +97,7 @@ interface Fragment {
   pcm?: Int16Array;
 }
 
-interface Clause {
+interface Clause extends ClauseDelivery {
   text: string;
   seq: number;
 }
@@ -131,6 +162,11 @@ export class DriveScheduler {
       if (data.Interrupt) this.stopAll(true);
       else
         this.opts.emit(errorEvent(reqId, new IvhError(ERRORS.INVALID_PARAMETER, 'Data.Text is empty'), true));
+      return;
+    }
+    if (this.opts.onQuestion && data.ChatCommand !== 'NotUseChat') {
+      if (data.Interrupt) this.stopAll(true);
+      this.opts.onQuestion({ reqId, text, roundId: data.ChatRoundId ?? '' });
       return;
     }
     this.opts.emit({ Type: EVENT_TYPE.INPUT_ECHO, ReqId: reqId, Seq: 0, Text: text });
@@ -249,6 +285,51 @@ export class DriveScheduler {
     this.stopAll(true);
   }
 
+  /**
+   * The visitor started speaking (voice channel): stops what plays unless it may not be cut (`Uninterrupt`).
+   * Returns whether anything was stopped.
+   */
+  bargeIn(): boolean {
+    const live = [...this.byUtterance.values()].filter((job) => !job.controller.signal.aborted);
+    this.stopAll(false);
+    return live.some((job) => job.controller.signal.aborted);
+  }
+
+  /** Whether what plays now asks the visitor's microphone to stay closed (Type 4 `Muted`). */
+  get microphoneMuted(): boolean {
+    const id = this.playout.currentUtteranceId;
+    const job = id === undefined ? undefined : this.byUtterance.get(id);
+    return job?.playing?.muted === true;
+  }
+
+  /**
+   * Starts speaking the answer to a question: echoes the question (Type 1), replaces what plays (unless it may
+   * not be cut), and returns the handle the dialogue layer feeds clauses into. Speak status events follow the
+   * answer as for a text stream: TextStart with its first sample, TextOver after its last clause.
+   */
+  openAnswer(question: Question): AnswerHandle {
+    this.assertOpen();
+    const { reqId } = question;
+    this.opts.emit({ Type: EVENT_TYPE.INPUT_ECHO, ReqId: reqId, Seq: 0, Text: question.text });
+    const job = this.newJob('answer', reqId, false);
+    const clauses = new AsyncQueue<Clause>();
+    job.clauses = clauses;
+    this.start(job, this.clauseSegments(job), 0, false);
+    let seq = 0;
+    return {
+      signal: job.controller.signal,
+      say: (text, delivery = {}) => {
+        seq += 1;
+        if (!job.controller.signal.aborted && !clauses.isEnded) clauses.push({ text, seq, ...delivery });
+        return seq;
+      },
+      end: () => {
+        job.finalized = true;
+        clauses.end();
+      },
+    };
+  }
+
   // --- jobs ---
 
   private newJob(kind: JobKind, reqId: string, uninterruptible: boolean): Job {
@@ -287,7 +368,7 @@ export class DriveScheduler {
   private stopAll(force: boolean, except?: Job): void {
     for (const job of [...this.byUtterance.values()]) {
       if (job === except) continue;
-      if (job.uninterruptible && !force) continue;
+      if (!force && (job.uninterruptible || job.playing?.uninterruptible)) continue;
       job.controller.abort();
     }
   }
@@ -407,6 +488,12 @@ export class DriveScheduler {
         continue;
       }
       yield cueSegment({ offsetMs: 0, name: 'clause-start', data: clause.seq });
+      if (job.kind === 'answer') {
+        // The delivery applies from when the clause starts playing: a barge-in during an earlier clause of the
+        // same answer still stops it.
+        const delivery = { uninterruptible: clause.uninterruptible, muted: clause.muted };
+        yield cueSegment({ offsetMs: 0, name: 'delivery', data: delivery });
+      }
       for await (const segment of segments) {
         job.firstChunkAt ??= performance.now();
         yield segment;
@@ -441,6 +528,10 @@ export class DriveScheduler {
 
   private onCue(utteranceId: string, cue: PlayCue): void {
     const job = this.byUtterance.get(utteranceId);
+    if (job && cue.name === 'delivery') {
+      job.playing = cue.data as ClauseDelivery;
+      return;
+    }
     if (!job?.sentenceMode) return;
     const seq = typeof cue.data === 'number' ? cue.data : 0;
     if (cue.name === 'clause-start') {

@@ -1,4 +1,4 @@
-import type { MediaClock, SessionManager, SessionRecord, SpeechServices } from '@dhuman/core';
+import type { DialogueEngine, MediaClock, SessionManager, SessionRecord, SpeechServices } from '@dhuman/core';
 import type { DriveEventPayload } from '@dhuman/protocol';
 import { SessionDrive } from './session-drive.js';
 
@@ -16,6 +16,8 @@ export class DriveRegistry {
     private readonly clock: MediaClock,
     /** Sees every event of every session (metrics). */
     private readonly onAnyEvent?: (event: DriveEventPayload) => void,
+    /** The dialogue engine of a session's project, when it has one. */
+    private readonly dialogueFor?: (session: SessionRecord) => (() => Promise<DialogueEngine>) | undefined,
   ) {
     manager.on('ended', (session) => this.end(session.sessionId, session.errorMessage || 'session closed'));
   }
@@ -23,10 +25,12 @@ export class DriveRegistry {
   forSession(session: SessionRecord): SessionDrive {
     let drive = this.drives.get(session.sessionId);
     if (!drive) {
+      const dialogue = this.dialogueFor?.(session);
       drive = new SessionDrive({
         session,
         speech: this.speech,
         clock: this.clock,
+        ...(dialogue && { dialogue }),
         onEvent: (event) => {
           // statsession's SpeakStatus: the last drive state, whether the drive came by channel or HTTP.
           // Informational only: a store that fails here (closing at shutdown) must not stop the speech.

@@ -1,12 +1,15 @@
 import {
   DriveScheduler,
+  type DialogueEngine,
   type DriveEvent,
+  type Question,
   type MediaClock,
   type MediaFrame,
   type SessionRecord,
   type SpeechServices,
 } from '@dhuman/core';
 import { EVENT_TYPE, SPEAK_STATUS, type DriveEventPayload, type IvhError } from '@dhuman/protocol';
+import { Conversation } from '../dialogue/conversation.js';
 import { EventLog } from './event-log.js';
 
 export interface SessionDriveOptions {
@@ -15,6 +18,8 @@ export interface SessionDriveOptions {
   clock: MediaClock;
   /** Called for every downstream event after it is numbered and logged. */
   onEvent?: (event: DriveEventPayload) => void;
+  /** The project's dialogue engine, when it has one: questions are then answered instead of spoken. */
+  dialogue?: () => Promise<DialogueEngine>;
 }
 
 /**
@@ -27,6 +32,8 @@ export class SessionDrive {
   readonly originMs: number;
   readonly scheduler: DriveScheduler;
   readonly events = new EventLog();
+  /** Present when the project has a dialogue engine. */
+  readonly conversation: Conversation | undefined;
   private readonly eventListeners = new Set<(event: DriveEventPayload) => void>();
   private readonly mediaListeners = new Set<(frame: MediaFrame) => void>();
   private closed = false;
@@ -47,8 +54,32 @@ export class SessionDrive {
         for (const listener of this.mediaListeners) listener(frame);
       },
       emit: (event) => this.emit(event),
+      ...(options.dialogue && { onQuestion: (question: Question) => void this.ask(question) }),
     });
+    this.conversation = options.dialogue
+      ? new Conversation({
+          engine: options.dialogue,
+          openAnswer: (question) => this.scheduler.openAnswer(question),
+          createSplitter: () => options.speech.createSplitter(),
+          emit: (event) => this.emit(event),
+        })
+      : undefined;
     if (options.onEvent) this.eventListeners.add(options.onEvent);
+  }
+
+  /**
+   * A visitor's question (SEND_TEXT without NotUseChat, or a final voice transcript): answered by the dialogue
+   * engine when the project has one, else spoken as given, as IVH does for a project without a bot.
+   */
+  ask(question: Question): Promise<void> {
+    if (this.conversation) return this.conversation.ask(question);
+    this.scheduler.sendText(question.reqId, { Text: question.text, ChatCommand: 'NotUseChat' });
+    return Promise.resolve();
+  }
+
+  /** Appends an event produced outside the scheduler (voice activity, transcripts) to the session's log. */
+  publish(event: DriveEvent): void {
+    if (!this.closed) this.emit(event);
   }
 
   private emit(event: DriveEvent): void {

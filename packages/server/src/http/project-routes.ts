@@ -36,6 +36,7 @@ export function registerProjectRoutes(
         AvatarKey: avatarKeyOf(caller.appkey, p),
         Voice: p.voice,
         Stream: streamField(p.stream),
+        Dialogue: p.dialogue?.engine ?? 'none',
       })),
   }));
 
@@ -61,6 +62,8 @@ export function registerProjectRoutes(
       AvatarKey: avatar.key,
       Voice: project.voice,
       Stream: streamField(project.stream),
+      // Only the kind: a file path or an endpoint is the operator's business, not a visitor's.
+      Dialogue: project.dialogue?.engine ?? 'none',
       Avatar: avatar.manifest,
     };
   });

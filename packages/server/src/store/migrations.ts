@@ -103,4 +103,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE projects ADD COLUMN stream TEXT;
   `,
+  // Dialogue engine per project (issue 7), JSON validated on read; NULL is no engine.
+  `
+  ALTER TABLE projects ADD COLUMN dialogue TEXT;
+  `,
 ];

@@ -1,6 +1,7 @@
 import { chmodSync, existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type {
+  DialogueSettings,
   AvatarAsset,
   CloseFields,
   Credential,
@@ -16,7 +17,7 @@ import type {
   UploadedAvatar,
   UploadedAvatarStore,
 } from '@dhuman/core';
-import { DEFAULT_STREAM_SETTINGS, parseStreamSettings } from '@dhuman/core';
+import { DEFAULT_STREAM_SETTINGS, parseDialogueSettings, parseStreamSettings } from '@dhuman/core';
 import { SESSION_STATUS, type CloseType, type DriverType, type SessionStatus } from '@dhuman/protocol';
 import { MIGRATIONS } from './migrations.js';
 
@@ -107,6 +108,7 @@ interface ProjectRow {
   session_idle_sec: number | null;
   channel_idle_sec: number | null;
   stream: string | null;
+  dialogue: string | null;
 }
 
 function toProject(row: ProjectRow): Project {
@@ -121,7 +123,22 @@ function toProject(row: ProjectRow): Project {
     sessionIdleSec: row.session_idle_sec,
     channelIdleSec: row.channel_idle_sec,
     stream: streamOf(row.stream),
+    ...dialogueOf(row.dialogue, row.project_id),
   };
+}
+
+/**
+ * A project's stored dialogue setting. Unlike stream settings there is no safe default to fall back on: a row
+ * that no longer validates reads as no engine, and the project's questions are then spoken as given.
+ */
+function dialogueOf(stored: string | null, projectId: string): { dialogue?: DialogueSettings } {
+  if (stored === null) return {};
+  try {
+    return { dialogue: parseDialogueSettings(JSON.parse(stored)) };
+  } catch (error) {
+    process.emitWarning(`project ${projectId}: stored dialogue setting ignored: ${String(error)}`);
+    return {};
+  }
 }
 
 /**
@@ -228,9 +245,9 @@ export class SqliteStore
       getProject: db.prepare<[string], ProjectRow>('SELECT * FROM projects WHERE project_id = ?'),
       insertProject: db.prepare(
         `INSERT INTO projects (project_id, name, appkey, avatar, voice, opening_line, created_at, session_idle_sec,
-           channel_idle_sec, stream)
+           channel_idle_sec, stream, dialogue)
          VALUES (@projectId, @name, @appkey, @avatar, @voice, @openingLine, @createdAt, @sessionIdleSec,
-           @channelIdleSec, @stream)`,
+           @channelIdleSec, @stream, @dialogue)`,
       ),
       listProjects: db.prepare<[], ProjectRow>('SELECT * FROM projects ORDER BY created_at, project_id'),
       getAsset: db.prepare<[string], AssetRow>('SELECT * FROM assets WHERE asset_key = ?'),
@@ -363,7 +380,11 @@ export class SqliteStore
 
   /** Throws a RangeError for stream settings out of bounds rather than store what would read back as others. */
   createProject(project: Project): void {
-    this.stmt.insertProject.run({ ...project, stream: JSON.stringify(parseStreamSettings(project.stream)) });
+    this.stmt.insertProject.run({
+      ...project,
+      stream: JSON.stringify(parseStreamSettings(project.stream)),
+      dialogue: project.dialogue ? JSON.stringify(parseDialogueSettings(project.dialogue)) : null,
+    });
   }
 
   listProjects(): Project[] {

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyBaseLogger } from 'fastify';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import type { SessionManager, TtsProvider } from '@dhuman/core';
+import type { DialogueEngine, SessionManager, TtsProvider } from '@dhuman/core';
 import { describeIssue, ERRORS, IvhError } from '@dhuman/protocol';
 import {
   AudioVisemeEstimator,
@@ -21,6 +21,9 @@ import {
 } from '../driver-engine/frame-schema.js';
 import { stripMarkdown } from '../driver-engine/markdown.js';
 import { SpeechWriter, type SpeechFrameSink } from '../driver-engine/speech-writer.js';
+import { asDialogueError, UNAVAILABLE_ANSWER } from '../dialogue/conversation.js';
+import { ConversationMemory } from '../dialogue/conversation-memory.js';
+import { clauseOf } from '../dialogue/reply-text.js';
 import { CLOSE_CODES } from './command-channel.js';
 import { TokenBucket } from './token-bucket.js';
 import { rawToString, reqIdOf } from './frame-text.js';
@@ -38,6 +41,8 @@ export interface DriverEngineOptions {
   maxConcurrent?: number;
   /** A stream with no fragment for this long is ended as if `IsFinal` had come. */
   streamIdleMs?: number;
+  /** The dialogue engine of a project, when it has one: CHAT questions are then answered by it. */
+  dialogueFor?: (projectId: string) => (() => Promise<DialogueEngine>) | undefined;
 }
 
 const HARD_FRAME_LIMIT = 4 * 1024 * 1024;
@@ -115,6 +120,8 @@ export class DriverEngine {
 /** One socket: its running ReqIds and the frames it sends. */
 class DriverConnection implements SpeechFrameSink {
   private readonly jobs = new Map<string, Job>();
+  /** CHAT conversations of this socket, by `StreamId` ('' without one). */
+  private readonly memory = new ConversationMemory();
   private readonly bucket: TokenBucket;
 
   constructor(
@@ -197,19 +204,25 @@ class DriverConnection implements SpeechFrameSink {
       throw invalid(`Payload.InputText is empty (DriverType ${payload.DriverType})`);
     }
     const voice = this.voiceFor(payload);
+    const dialogue =
+      payload.DriverType === 'CHAT' ? this.opts.dialogueFor?.(payload.VirtualmanProjectId) : undefined;
+    if (dialogue) {
+      this.chat(payload, voice, dialogue);
+      return;
+    }
     let plan: SpeechPlan;
     if (payload.DriverType === 'TEXT' && payload.InputTextType === 'SSML') {
       // Parsed before anything is sent, so malformed SSML is one error frame (100001 with the position).
       plan = parseSpeechInput(payload.InputText);
     } else {
-      // CHAT: no dialogue engine exists yet, so the question itself is spoken verbatim (as plain text) and
-      // echoed as the reply. MARKDOWN text (the default type) is spoken without its markdown syntax.
+      // CHAT to a project without a dialogue engine: the question itself is spoken verbatim (as plain text)
+      // and echoed as the reply. MARKDOWN text (the default type) is spoken without its markdown syntax.
       const spoken = payload.DriverType === 'TEXT' ? stripMarkdown(payload.InputText) : payload.InputText;
       plan = plainPlan(spoken);
     }
     const job = this.begin(payload.ReqId);
     const writer = new SpeechWriter(this, payload.ReqId, job.controller.signal);
-    if (payload.DriverType === 'CHAT') this.sendFrame(payload.ReqId, replyFrame(payload.InputText));
+    if (payload.DriverType === 'CHAT') this.sendFrame(payload.ReqId, replyFrame(payload.InputText, 1));
     void (async () => {
       try {
         // A TEXT or CHAT request is one sentence (SeqNo 1): the renderer does not report sentence boundaries.
@@ -221,6 +234,61 @@ class DriverConnection implements SpeechFrameSink {
       } finally {
         if (this.jobs.get(payload.ReqId) === job) this.jobs.delete(payload.ReqId);
       }
+    })();
+  }
+
+  /**
+   * A CHAT question to a project with a dialogue engine: the answer is cut into sentences as it streams in, each
+   * sentence is a REPLY frame (SeqNo n) followed by its SPEECH frames, as the vendor's cloud bot answers. A
+   * failure is an error frame, then the engine's fallback is spoken. STOP_CHAT ends it (and the model request).
+   */
+  private chat(payload: DriverPayload, voice: Voice, load: () => Promise<DialogueEngine>): void {
+    const { ReqId: reqId, InputText: question } = payload;
+    const round = payload.StreamId ?? '';
+    const job = this.begin(reqId);
+    const { signal } = job.controller;
+    const state: StreamState = {
+      splitter: new SentenceSplitter(),
+      lastSeq: 0,
+      ended: false,
+      chain: Promise.resolve(),
+      writer: new SpeechWriter(this, reqId, signal),
+      voice,
+      idle: undefined,
+    };
+    const said: string[] = [];
+    const say = (sentence: string) => {
+      const clause = clauseOf(sentence);
+      if (!clause.spoken || signal.aborted) return;
+      said.push(clause.display);
+      this.sendFrame(reqId, replyFrame(clause.display, said.length));
+      this.queueSentence(job, state, clause.spoken);
+    };
+    void (async () => {
+      let fallback = UNAVAILABLE_ANSWER;
+      try {
+        const engine = await load();
+        fallback = engine.fallbackAnswer;
+        const history = this.memory.history(round);
+        for await (const chunk of engine.reply({ question, history, signal })) {
+          if (signal.aborted) break;
+          if (chunk.kind === 'text') state.splitter.push(chunk.text).forEach(say);
+          else if (chunk.kind === 'ssml') {
+            state.splitter.flush().forEach(say);
+            say(chunk.ssml);
+          }
+          // Reasoning has no frame on this channel: it is not spoken and not shown.
+        }
+      } catch (error) {
+        if (!signal.aborted) {
+          this.sendError(reqId, asDialogueError('dialogue', error));
+          state.splitter.flush().forEach(say);
+          say(fallback);
+        }
+      }
+      if (!signal.aborted) state.splitter.flush().forEach(say);
+      if (said.length > 0) this.memory.record(round, { question, answer: said.join(' ') });
+      this.endStream(job, state);
     })();
   }
 
@@ -404,13 +472,13 @@ class DriverConnection implements SpeechFrameSink {
  * `JSON.parse`s a non-empty `CloudAiExtra` (looking for `references`), and highlights the reply of the
  * sentence being spoken when `IsHighLight` is true.
  */
-function replyFrame(text: string): Record<string, unknown> {
+function replyFrame(text: string, seqNo: number): Record<string, unknown> {
   return {
     DriverRspType: 'REPLY',
     ReplyRsp: {
       ReplyType: 'text',
       ReplyDisplay: text,
-      SeqNo: 1,
+      SeqNo: seqNo,
       ContentType: 1,
       IsHighLight: true,
       InteractionType: '',

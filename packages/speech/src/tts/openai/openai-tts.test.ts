@@ -13,7 +13,7 @@ import {
   ProviderError,
   ProviderStatusError,
   ProviderTimeoutError,
-} from './provider-errors.js';
+} from '../../http/provider-errors.js';
 
 const KEY = 'sk-test-0123456789abcdef';
 const REQUEST: TtsRequest = { text: 'Hello there.', voice: 'nova', speed: 1.25, volume: 0 };

@@ -7,7 +7,8 @@ import {
   ProviderStatusError,
   ProviderTimeoutError,
   statusCategory,
-} from './provider-errors.js';
+} from '../../http/provider-errors.js';
+import { delay, describeCause, vendorMessage } from '../../http/http-util.js';
 import { isSupportedSpeechType, SpeechBodyDecoder } from './speech-body.js';
 
 export interface OpenAiTtsOptions {
@@ -34,8 +35,6 @@ export const OPENAI_VOICES: readonly VoiceInfo[] = ['alloy', 'echo', 'fable', 'o
 /** OpenAI accepts speeds of 0.25–4. */
 const MIN_SPEED = 0.25;
 const MAX_SPEED = 4;
-/** Error bodies are quoted in messages up to this length, enough for a vendor's explanation. */
-const MAX_QUOTED_BODY = 300;
 
 /**
  * Text to speech through any OpenAI-compatible `/audio/speech` endpoint (OpenAI, Kokoro-FastAPI, openedai-speech,
@@ -166,7 +165,7 @@ export class OpenAiCompatibleTts implements TtsProvider {
       if (controller.signal.reason instanceof ProviderError) return controller.signal.reason;
       if (signal.aborted || error instanceof ProviderError) return error;
       return new ProviderConnectionError(
-        `${this.label}: connection to ${this.shownEndpoint} failed: ${describe(error)}`,
+        `${this.label}: connection to ${this.shownEndpoint} failed: ${describeCause(error)}`,
         {
           cause: error,
         },
@@ -229,7 +228,7 @@ export class OpenAiCompatibleTts implements TtsProvider {
       return step();
     } catch (error) {
       throw new ProviderError(
-        `${this.label}: unreadable audio from ${this.shownEndpoint}: ${describe(error)}`,
+        `${this.label}: unreadable audio from ${this.shownEndpoint}: ${describeCause(error)}`,
         'invalid_response',
         {
           cause: error,
@@ -271,35 +270,6 @@ export class OpenAiCompatibleTts implements TtsProvider {
   }
 }
 
-/** The human part of an error body: OpenAI's `{"error":{"message"}}`, `{"detail"}` (FastAPI), or the text. */
-function vendorMessage(text: string): string {
-  let message = text;
-  try {
-    const parsed = JSON.parse(text) as {
-      error?: { message?: unknown } | string;
-      detail?: unknown;
-      message?: unknown;
-    };
-    const candidate =
-      typeof parsed.error === 'object'
-        ? parsed.error.message
-        : (parsed.error ?? parsed.detail ?? parsed.message);
-    if (candidate !== undefined)
-      message = typeof candidate === 'string' ? candidate : JSON.stringify(candidate);
-  } catch {
-    // Not JSON: quote the text as it is.
-  }
-  const oneLine = message.replace(/\s+/g, ' ').trim();
-  return oneLine.length > MAX_QUOTED_BODY ? `${oneLine.slice(0, MAX_QUOTED_BODY)}…` : oneLine;
-}
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  // undici reports "fetch failed" and puts the useful part (ECONNREFUSED, ECONNRESET …) in the cause.
-  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return `${error.message}${cause}`;
-}
-
 /** A restartable timer for "no progress for timeoutMs"; one per attempt, so no timer outlives its request. */
 class Watchdog {
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -318,17 +288,4 @@ class Watchdog {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
   }
-}
-
-/** Waits `ms`, or less if `signal` aborts first (the caller then checks `signal`). */
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }
