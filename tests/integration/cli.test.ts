@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_PATHS } from '@dhuman/protocol';
@@ -198,6 +198,43 @@ describe('dhuman project', () => {
     ]);
     expect(ok(await cli(['project', 'list', '--data-dir', D]))).not.toContain('refused');
   });
+
+  it('binds a dialogue engine: --faq checks the file first, --llm takes its URL and model', async () => {
+    const D = shared.dir();
+    const good = join(D, 'shop-faq.yaml');
+    writeFileSync(
+      good,
+      'fallback: Sorry.\nintents:\n  - id: hours\n    questions: [When are you open?]\n    answer: At nine.\n',
+    );
+    const bad = join(D, 'broken-faq.yaml');
+    writeFileSync(
+      bad,
+      'fallback: Sorry.\nintents:\n  - id: hours\n    questions: []\n    answer: At nine.\n',
+    );
+    ok(await cli(['project', 'create', 'faq', '--faq', good, '--data-dir', D]));
+    ok(
+      await cli([
+        ...['project', 'create', 'llm', '--llm-url', 'http://127.0.0.1:9/v1', '--llm-model', 'm'],
+        ...['--system-prompt', 'Be brief.', '--data-dir', D],
+      ]),
+    );
+    const [faq, llm, broken, both] = await Promise.all([
+      cli(['project', 'show', 'faq', '--data-dir', D]),
+      cli(['project', 'show', 'llm', '--data-dir', D]),
+      cli(['project', 'create', 'broken', '--faq', bad, '--data-dir', D]),
+      cli(['project', 'create', 'both', '--faq', good, '--llm', '--data-dir', D]),
+    ]);
+    expect(JSON.parse(ok(faq)).dialogue).toEqual({ engine: 'faq', file: good });
+    expect(JSON.parse(ok(llm)).dialogue).toEqual({
+      engine: 'llm',
+      url: 'http://127.0.0.1:9/v1',
+      model: 'm',
+      systemPrompt: 'Be brief.',
+    });
+    expect(failsWithOneLine(broken)).toMatch(/broken-faq\.yaml.*intents\[0\]\.questions/);
+    expect(failsWithOneLine(both)).toContain('choose one dialogue engine');
+    expect(ok(await cli(['project', 'list', '--data-dir', D]))).toMatch(/faq\s.*\bfaq\b/);
+  }, 40_000);
 
   it('refuses a duplicate id, an invalid id and an unknown avatar', async () => {
     const D = shared.dir();

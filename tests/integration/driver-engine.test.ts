@@ -256,6 +256,28 @@ describe('driverengine client-render channel', () => {
     expectWellFormed(client, id);
   });
 
+  it('answers CHAT to a project with a dialogue engine: one REPLY per answer sentence, then its speech', async () => {
+    const id = reqId();
+    client.send({
+      ReqId: id,
+      StreamId: 'd3',
+      InputText: 'What are your opening hours?',
+      DriverType: 'CHAT',
+      VirtualmanProjectId: 'assistant',
+    });
+    await client.finished(id, 15_000);
+    const frames = client.of(id);
+    const replies = frames.filter((f) => f.Payload.DriverRspType === 'REPLY').map((f) => f.Payload.ReplyRsp!);
+    expect(replies.length).toBeGreaterThan(0);
+    expect(replies.map((r) => r.SeqNo)).toEqual(replies.map((_, i) => i + 1));
+    expect(replies.map((r) => r.ReplyDisplay).join(' ')).toMatch(/\b(nine|9|open)\b/i);
+    expect(replies.map((r) => r.ReplyDisplay).join(' ')).not.toContain('What are your opening hours');
+    // Each sentence's REPLY comes before its first SPEECH frame.
+    const speech = expectWellFormed(client, id);
+    expect(frames[0]?.Payload.DriverRspType).toBe('REPLY');
+    expect(new Set(speech.map((s) => s.SeqNo)).size).toBe(replies.length);
+  });
+
   it('re-joins STREAM_TEXT fragments and speaks sentences before the final one', async () => {
     const id = 'my stream: 1 (any string)';
     const base = { ReqId: id, DriverType: 'STREAM_TEXT', InputTextType: 'MARKDOWN' };

@@ -118,7 +118,52 @@ describe('loadConfig: live streams', () => {
     expect(loadConfig({ DHUMAN_STREAM_CAPACITY: '2.5' }).stream.capacity).toBe(2.5);
   });
 
+  it('reads the dialogue and speech recognition variables; pocketsphinx is the default recogniser', () => {
+    const defaults = loadConfig({});
+    expect(defaults.llm).toEqual({
+      url: undefined,
+      model: undefined,
+      apiKey: undefined,
+      systemPrompt: undefined,
+      timeoutMs: 30_000,
+    });
+    expect(defaults.asr).toMatchObject({ engine: 'pocketsphinx', language: 'en-US' });
+    expect(defaults.asr.maxChannels).toBeGreaterThanOrEqual(2);
+    const set = loadConfig({
+      DHUMAN_LLM_URL: 'http://127.0.0.1:11434/v1',
+      DHUMAN_LLM_MODEL: 'qwen2.5',
+      DHUMAN_LLM_KEY: 'sk-x',
+      DHUMAN_LLM_SYSTEM_PROMPT: 'Be brief.',
+      DHUMAN_LLM_TIMEOUT_SEC: '5',
+      DHUMAN_ASR: 'openai',
+      DHUMAN_ASR_URL: 'http://127.0.0.1:9000/v1',
+      DHUMAN_ASR_MODEL: 'whisper-1',
+      DHUMAN_ASR_LANGUAGE: 'zh-CN',
+      DHUMAN_VOICE_CHANNELS: '3',
+    });
+    expect(set.llm).toEqual({
+      url: 'http://127.0.0.1:11434/v1',
+      model: 'qwen2.5',
+      apiKey: 'sk-x',
+      systemPrompt: 'Be brief.',
+      timeoutMs: 5000,
+    });
+    expect(set.asr).toEqual({
+      engine: 'openai',
+      url: 'http://127.0.0.1:9000/v1',
+      model: 'whisper-1',
+      apiKey: undefined,
+      language: 'zh-CN',
+      maxChannels: 3,
+    });
+  });
+
   it.each([
+    [{ DHUMAN_LLM_URL: 'ftp://x/v1' }, /DHUMAN_LLM_URL/],
+    [{ DHUMAN_LLM_TIMEOUT_SEC: '0' }, /DHUMAN_LLM_TIMEOUT_SEC/],
+    [{ DHUMAN_ASR: 'whisper' }, /DHUMAN_ASR/],
+    [{ DHUMAN_ASR: 'openai' }, /DHUMAN_ASR=openai needs DHUMAN_ASR_URL and DHUMAN_ASR_MODEL/],
+    [{ DHUMAN_ASR_LANGUAGE: 'english' }, /DHUMAN_ASR_LANGUAGE: use a BCP 47 tag/],
     [{ DHUMAN_STREAM_CAPACITY: '-1' }, /DHUMAN_STREAM_CAPACITY/],
     [{ DHUMAN_STREAM_CAPACITY: 'many' }, /DHUMAN_STREAM_CAPACITY/],
     [{ DHUMAN_STREAM_LINGER_SEC: '3601' }, /DHUMAN_STREAM_LINGER_SEC/],

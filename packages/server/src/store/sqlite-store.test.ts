@@ -168,6 +168,35 @@ describe('SqliteStore', () => {
     store.close();
   });
 
+  it('keeps a project’s dialogue engine; a version-4 row has none; a stored one that no longer validates reads as none', () => {
+    const path = join(temp(), 'v4.db');
+    const db = new Database(path);
+    for (const migration of MIGRATIONS.slice(0, 4)) db.exec(migration);
+    db.pragma('user_version = 4');
+    db.prepare(
+      `INSERT INTO projects (project_id, name, appkey, avatar, voice, created_at)
+       VALUES ('old', 'Old', NULL, 'demo', 'en-us', 1)`,
+    ).run();
+    db.close();
+    const store = new SqliteStore(path);
+    expect(store.getProject('old')?.dialogue).toBeUndefined();
+    const base = store.getProject('old')!;
+    store.createProject({ ...base, projectId: 'faq', dialogue: { engine: 'faq', file: '/srv/faq.yaml' } });
+    store.createProject({ ...base, projectId: 'llm', dialogue: { engine: 'llm', model: 'qwen' } });
+    expect(store.getProject('faq')?.dialogue).toEqual({ engine: 'faq', file: '/srv/faq.yaml' });
+    expect(store.getProject('llm')?.dialogue).toEqual({ engine: 'llm', model: 'qwen' });
+    expect(() =>
+      store.createProject({ ...base, projectId: 'bad', dialogue: { engine: 'faq', file: 'relative.yaml' } }),
+    ).toThrow(/absolute path/);
+    store.close();
+    const raw = new Database(path);
+    raw.prepare('UPDATE projects SET dialogue = \'{"engine":"gpt"}\' WHERE project_id = \'faq\'').run();
+    raw.close();
+    const again = new SqliteStore(path);
+    expect(again.getProject('faq')?.dialogue).toBeUndefined();
+    again.close();
+  });
+
   it('reads a stored stream setting that does not validate as the defaults, and refuses to write one', () => {
     const path = join(temp(), 'bad.db');
     const store = new SqliteStore(path);

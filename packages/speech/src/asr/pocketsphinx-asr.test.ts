@@ -119,6 +119,15 @@ describe('PocketsphinxAsr', () => {
     expect(stream.droppedSamples).toBe(0);
   });
 
+  it('transcribes with the first pass only, when asked to', { timeout: 30_000 }, async () => {
+    const collector = new Collector();
+    const stream = await open(collector, new PocketsphinxAsr({ firstPassOnly: true }));
+    const n = stream.begin();
+    for (const chunk of recordedChunks(fliteSpeech(SENTENCES[0] ?? '', 'slt'))) stream.write(chunk);
+    stream.end();
+    expect(wer(SENTENCES[0] ?? '', (await collector.final(n)).text)).toBeLessThanOrEqual(0.2);
+  });
+
   it('sends partial results before the final one of a long sentence', { timeout: 60_000 }, async () => {
     const collector = new Collector();
     const stream = await open(collector);

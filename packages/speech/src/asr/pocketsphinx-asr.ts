@@ -23,6 +23,12 @@ export interface PocketsphinxOptions {
   sphinxbaseLibrary?: string;
   /** Longest wait for a recogniser to load its models (0.3–1 s when idle); default 20 s. */
   startTimeoutMs?: number;
+  /**
+   * Skip the decoder's second (flat-lexicon) pass when an utterance ends: its final result then comes about
+   * 120 ms sooner (≈70 instead of ≈190 ms after `end()`), at the price of more errors (word error on flite's
+   * four voices 5.9 % instead of 3.4 %). Default false.
+   */
+  firstPassOnly?: boolean;
   /** Shortest time between two partial results; default 300 ms. */
   partialIntervalMs?: number;
   /**
@@ -53,6 +59,7 @@ export class PocketsphinxAsr implements AsrProvider {
   private readonly sphinxbaseLibrary: string;
   private readonly startTimeoutMs: number;
   private readonly partialIntervalMs: number;
+  private readonly firstPassOnly: boolean;
   private readonly maxQueuedSamples: number;
   private readonly streams = new Set<PocketsphinxStream>();
   private closed = false;
@@ -65,6 +72,7 @@ export class PocketsphinxAsr implements AsrProvider {
     this.sphinxbaseLibrary = options.sphinxbaseLibrary ?? 'libsphinxbase.so.3';
     this.startTimeoutMs = positive('startTimeoutMs', options.startTimeoutMs ?? 20_000);
     this.partialIntervalMs = positive('partialIntervalMs', options.partialIntervalMs ?? 300);
+    this.firstPassOnly = options.firstPassOnly ?? false;
     this.maxQueuedSamples = (positive('maxQueuedMs', options.maxQueuedMs ?? 10_000) * ASR_SAMPLE_RATE) / 1000;
   }
 
@@ -83,7 +91,10 @@ export class PocketsphinxAsr implements AsrProvider {
     const source = recogniserSource(resolveKoffi(this.label), {
       pocketsphinxLibrary: this.pocketsphinxLibrary,
       sphinxbaseLibrary: this.sphinxbaseLibrary,
-      args: ['-hmm', this.hmm, '-lm', this.lm, '-dict', this.dict],
+      args: [
+        ...['-hmm', this.hmm, '-lm', this.lm, '-dict', this.dict],
+        ...(this.firstPassOnly ? ['-fwdflat', 'no'] : []),
+      ],
       partialIntervalMs: this.partialIntervalMs,
     });
     if (this.closed) throw new Error(`${this.label} is closed`);
