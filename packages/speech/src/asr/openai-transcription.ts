@@ -1,6 +1,7 @@
 import type { AsrProvider, AsrStream, AsrStreamHandlers } from '@dhuman/core';
 import { ASR_SAMPLE_RATE } from '@dhuman/core';
 import { wavFile } from '../audio/pcm.js';
+import { delay, describeCause, readLimitedText, vendorMessage } from '../http/http-util.js';
 import {
   ProviderConnectionError,
   ProviderError,
@@ -29,8 +30,11 @@ export interface OpenAiTranscriptionOptions {
   fetch?: typeof fetch;
 }
 
-/** Error bodies are quoted in messages up to this length, enough for a vendor's explanation. */
-const MAX_QUOTED_BODY = 300;
+/**
+ * Longest answer read: a transcript of `maxUtteranceMs` is a few kB, an error page's quotable part less; a
+ * vendor sending more is not allowed to hold memory with it.
+ */
+const MAX_BODY_BYTES = 1 << 20;
 /** OpenAI refuses audio shorter than 0.1 s ("audio too short"); such an utterance has no words anyway. */
 const MIN_AUDIO_SAMPLES = ASR_SAMPLE_RATE / 10;
 
@@ -177,7 +181,7 @@ export class OpenAiTranscriptionAsr implements AsrProvider {
         body,
         signal: AbortSignal.any([signal, timeout.signal]),
       });
-      const text = await response.text();
+      const text = await readLimitedText(response, MAX_BODY_BYTES);
       if (!response.ok) throw this.statusError(response, text);
       return this.parse(text);
     } catch (error) {
@@ -185,7 +189,7 @@ export class OpenAiTranscriptionAsr implements AsrProvider {
       if (timeout.signal.aborted && !signal.aborted) throw timeout.signal.reason;
       if (signal.aborted || error instanceof ProviderError) throw error;
       throw new ProviderConnectionError(
-        `${this.label}: connection to ${this.shownEndpoint} failed: ${this.redact(describe(error))}`,
+        `${this.label}: connection to ${this.shownEndpoint} failed: ${this.redact(describeCause(error))}`,
         { cause: error },
       );
     } finally {
@@ -329,42 +333,6 @@ class TranscriptionStream implements AsrStream {
 function isoLanguage(tag: string): string | null {
   const code = tag.split(/[-_]/)[0]?.toLowerCase() ?? '';
   return /^[a-z]{2,3}$/.test(code) ? code : null;
-}
-
-/** The human part of an error body: OpenAI's `{"error":{"message"}}`, `{"detail"}` (FastAPI), or the text. */
-function vendorMessage(text: string): string {
-  let message = text;
-  try {
-    const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; detail?: unknown };
-    const candidate =
-      typeof parsed.error === 'object' ? parsed.error.message : (parsed.error ?? parsed.detail);
-    if (candidate !== undefined)
-      message = typeof candidate === 'string' ? candidate : JSON.stringify(candidate);
-  } catch {
-    // Not JSON: quote the text as it is.
-  }
-  const oneLine = message.replace(/\s+/g, ' ').trim();
-  return oneLine.length > MAX_QUOTED_BODY ? `${oneLine.slice(0, MAX_QUOTED_BODY)}…` : oneLine;
-}
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  // undici reports "fetch failed" and puts the useful part (ECONNREFUSED, ECONNRESET …) in the cause.
-  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return `${error.message}${cause}`;
-}
-
-/** Waits `ms`, or less if `signal` aborts first (the caller's next request then fails with the abort). */
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }
 
 function positive(label: string, name: string, value: number): number {
