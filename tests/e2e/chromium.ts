@@ -7,9 +7,10 @@ export const CHROMIUM_PATH = process.env.DHUMAN_CHROMIUM ?? '/usr/bin/chromium';
 
 /**
  * Headless Chromium as the browser tests need it: no sandbox (CI runs as root), no GPU, nothing that phones
- * home, and audio allowed to start without a click so Web Audio runs in a test.
+ * home, and audio allowed to start without a click so Web Audio runs in a test. `extraArgs` are added to these,
+ * e.g. a fake microphone playing a file.
  */
-export function launchChromium(): Promise<Browser> {
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
@@ -22,6 +23,7 @@ export function launchChromium(): Promise<Browser> {
       '--no-first-run',
       '--disable-quic',
       '--autoplay-policy=no-user-gesture-required',
+      ...extraArgs,
     ],
   });
 }

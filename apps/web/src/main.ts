@@ -1,24 +1,36 @@
 import {
+  CommandChannelClosedError,
+  EVENT_TYPE,
   IvhError,
   attachAvatarPlayer,
+  newReqId,
   type AvatarPlayer,
   type AvatarPlayerOptions,
+  type DriveEventPayload,
   type PlayerEvent,
 } from '@dhuman/client';
 import { DemoApi, describeError, type AvatarInfo, type Credential, type ProjectInfo } from './api.js';
+import { ConversationView } from './conversation-view.js';
+import { Conversation, type Change } from './conversation.js';
 import { CredentialStore } from './credential-store.js';
 import { busy, byId, setOptions, showError } from './dom.js';
-import { abbreviateKey, describeExpiry } from './format.js';
+import { abbreviateKey, describeExpiry, truncate } from './format.js';
 import { LatencyStats, formatMs } from './latency.js';
 import { startPlaceholder } from './placeholder.js';
-import { ServerStream, type ServerStreamState } from './server-stream.js';
+import { ServerStream, type ServerSession, type ServerStreamState } from './server-stream.js';
 import { StatusLog, describeEvent } from './status-log.js';
 import { streamFragments } from './text-stream.js';
+import { VoiceInput } from './voice-input.js';
 
 declare global {
   interface Window {
     /** Set once connected, for tests and for poking around in the console. */
-    dhumanDemo?: { player: AvatarPlayer; serverStream: ServerStream };
+    dhumanDemo?: {
+      player: AvatarPlayer;
+      serverStream: ServerStream;
+      voiceInput: VoiceInput;
+      conversation: Conversation;
+    };
   }
 }
 
@@ -26,6 +38,10 @@ declare global {
 const STREAM_FRAGMENT_GAP_MS = 120;
 /** How often the credential's "expires in" text is refreshed. */
 const EXPIRY_REFRESH_MS = 20_000;
+/** The built-in project whose FAQ answers questions; other projects may have no dialogue engine. */
+const ASSISTANT_PROJECT = 'assistant';
+const SERVER_HINT_MUTED = 'Muted: the canvas beside it already plays the sound.';
+const SERVER_HINT_AUDIBLE = "With sound: the conversation's answers are spoken here.";
 
 const ui = {
   connection: byId('connection', HTMLElement),
@@ -38,6 +54,7 @@ const ui = {
   serverVideo: byId('server-video', HTMLVideoElement),
   serverStatus: byId('server-status', HTMLElement),
   serverStream: byId('server-stream', HTMLInputElement),
+  serverHint: byId('server-hint', HTMLElement),
   credentialForm: byId('credential-form', HTMLFormElement),
   credentialSummary: byId('credential-summary', HTMLElement),
   summaryAppkey: byId('summary-appkey', HTMLElement),
@@ -56,6 +73,7 @@ const ui = {
   speakForm: byId('speak-form', HTMLFormElement),
   text: byId('text', HTMLTextAreaElement),
   ssml: byId('ssml', HTMLInputElement),
+  ask: byId('ask', HTMLInputElement),
   stream: byId('stream', HTMLInputElement),
   speak: byId('speak', HTMLButtonElement),
   interrupt: byId('interrupt', HTMLButtonElement),
@@ -64,6 +82,15 @@ const ui = {
   latencyMedian: byId('latency-median', HTMLElement),
   latencyCount: byId('latency-count', HTMLElement),
   log: byId('log', HTMLOListElement),
+  conversation: byId('conversation', HTMLElement),
+  mic: byId('mic', HTMLButtonElement),
+  micStatus: byId('mic-status', HTMLElement),
+  micError: byId('mic-error', HTMLElement),
+  transcript: byId('transcript', HTMLElement),
+  history: byId('conversation-history', HTMLOListElement),
+  clearHistory: byId('clear-history', HTMLButtonElement),
+  assistantHint: byId('assistant-hint', HTMLElement),
+  useAssistant: byId('use-assistant', HTMLButtonElement),
 };
 
 const api = new DemoApi(location.origin);
@@ -73,6 +100,23 @@ const latency = new LatencyStats();
 const serverStream = new ServerStream(ui.serverVideo, location.origin, {
   state: showServerStream,
   log: (kind, detail) => log.add({ kind, label: 'server stream', detail }),
+  event: (event) => {
+    // While the microphone is on, voice events come over its own channel; the session log repeats them.
+    const voiceEvent = event.Type === EVENT_TYPE.TRANSCRIPT || event.Type === EVENT_TYPE.VOICE_ACTIVITY;
+    if (!(voiceEvent && voiceInput.active)) onConversationEvent(event);
+  },
+});
+const conversation = new Conversation();
+const conversationView = new ConversationView(ui.history, ui.transcript);
+const voiceInput = new VoiceInput({
+  state: (state, message) => {
+    if (state === 'error') showError(ui.micError, message);
+    if (state === 'off' || state === 'error') conversation.microphoneOff();
+    renderMic();
+  },
+  event: onConversationEvent,
+  level: (level) => ui.mic.style.setProperty('--level', level.toFixed(3)),
+  log: (kind, detail) => log.add({ kind, label: 'voice', detail }),
 });
 
 let credential: Credential | undefined;
@@ -86,6 +130,10 @@ let generation = 0;
 /** Bumped by every interrupt, so a text being streamed stops pushing fragments. */
 let streamGeneration = 0;
 let audioContext: AudioContext | undefined;
+/** Bumped by every press of the microphone button, so a slow start that was cancelled stops there. */
+let micGeneration = 0;
+/** The microphone button was pressed and its server session is being prepared. */
+let micPreparing = false;
 const speaking = new Set<string>();
 /** Whole texts of the streams in flight by ReqId: the player's `sent` event carries only the first fragment. */
 const streamed = new Map<string, string>();
@@ -171,6 +219,7 @@ async function connect(): Promise<void> {
     projects.map((p) => ({ value: p.ProjectId, label: p.Name ? `${p.Name} (${p.ProjectId})` : p.ProjectId })),
   );
   ui.project.disabled = false;
+  updateAssistantHint();
   ui.summaryAppkey.textContent = abbreviateKey(candidate.appkey);
   ui.summaryAppkey.title = candidate.appkey;
   ui.credentialForm.hidden = true;
@@ -202,6 +251,7 @@ function disconnect(): void {
   setOptions(ui.avatarKey, [{ value: '', label: 'Project default' }]);
   ui.project.disabled = true;
   ui.avatarKey.disabled = true;
+  updateAssistantHint();
   ui.credentialForm.hidden = false;
   ui.credentialSummary.hidden = true;
   ui.disconnect.hidden = true;
@@ -218,6 +268,7 @@ function detach(): void {
   streamGeneration++;
   player?.close();
   player = undefined;
+  leaveConversation();
   serverStream.stop();
   delete window.dhumanDemo;
   speaking.clear();
@@ -226,6 +277,8 @@ function detach(): void {
   ui.subtitle.replaceChildren();
   ui.speak.disabled = true;
   ui.interrupt.disabled = true;
+  ui.mic.disabled = true;
+  renderMic();
 }
 
 /** (Re)attaches the player for the selected project and look; switching either calls this again. */
@@ -261,9 +314,11 @@ async function attach(): Promise<void> {
     stopPlaceholder = undefined;
     player = attached;
     unsubscribe = attached.on(onPlayerEvent);
-    window.dhumanDemo = { player: attached, serverStream };
+    window.dhumanDemo = { player: attached, serverStream, voiceInput, conversation };
     ui.speak.disabled = false;
     ui.interrupt.disabled = false;
+    ui.mic.disabled = false;
+    renderMic();
     const projectName = ui.project.selectedOptions[0]?.textContent ?? projectId;
     ui.canvas.setAttribute('aria-label', `Avatar of ${projectName}`);
     setConnection('online', 'Connected');
@@ -283,8 +338,11 @@ function toggleServerStream(): void {
   const on = ui.serverStream.checked;
   ui.serverView.hidden = !on;
   ui.stageViews.dataset.server = on ? 'on' : 'off';
-  if (!on) serverStream.stop();
-  else if (player && credential) void serverStream.start(credential, ui.project.value);
+  if (!on) {
+    // The conversation lives in the server session: without it there is no one to answer.
+    leaveConversation();
+    serverStream.stop();
+  } else if (player && credential) void serverStream.start(credential, ui.project.value);
   else showServerStream('off', '');
 }
 
@@ -334,6 +392,15 @@ function speak(): void {
     ui.text.focus();
     return;
   }
+  if (ui.ask.checked) {
+    void askQuestion(text);
+    return;
+  }
+  if (serverStream.audible) {
+    // In a conversation the server stream has the sound; the canvas speaking too would double every word.
+    serverStream.say(text);
+    return;
+  }
   try {
     if (ui.stream.checked && !ui.ssml.checked) void streamText(player, text);
     else player.speak(text, { ssml: ui.ssml.checked });
@@ -367,6 +434,150 @@ function interrupt(): void {
   serverStream.interrupt();
 }
 
+// --- conversation -------------------------------------------------------------------------------------------
+
+function updateAssistantHint(): void {
+  const offered = Array.from(ui.project.options).some((option) => option.value === ASSISTANT_PROJECT);
+  ui.assistantHint.hidden = !credential || !offered || ui.project.value === ASSISTANT_PROJECT;
+}
+
+function useAssistant(): void {
+  ui.project.value = ASSISTANT_PROJECT;
+  updateAssistantHint();
+  void attach();
+  ui.mic.focus();
+}
+
+/**
+ * Makes the server session the one that speaks, with sound, and starts it if it is not running; resolves with
+ * it once it is started, or undefined (with the reason in `errorBox`) when it could not be.
+ */
+async function conversationSession(errorBox: HTMLElement): Promise<ServerSession | undefined> {
+  if (!player || !credential) {
+    showError(errorBox, 'Connect first.');
+    return undefined;
+  }
+  serverStream.setAudible(true);
+  ui.serverHint.textContent = SERVER_HINT_AUDIBLE;
+  if (!ui.serverStream.checked) {
+    ui.serverStream.checked = true;
+    toggleServerStream();
+  } else if (!serverStream.running) {
+    void serverStream.start(credential, ui.project.value);
+  }
+  const session = await serverStream.ready();
+  if (!session) showError(errorBox, 'The server session did not start: the server stream panel says why.');
+  return session;
+}
+
+/** Back to the canvas speaking and the server stream muted, without a microphone; the history is cleared. */
+function leaveConversation(): void {
+  micGeneration++;
+  micPreparing = false;
+  voiceInput.stop();
+  serverStream.setAudible(false);
+  ui.serverHint.textContent = SERVER_HINT_MUTED;
+  conversation.clear();
+  conversationView.clear();
+  ui.clearHistory.hidden = true;
+  renderMic();
+}
+
+async function toggleMic(): Promise<void> {
+  const mine = ++micGeneration;
+  if (micPreparing || voiceInput.active) {
+    micPreparing = false;
+    voiceInput.stop();
+    return;
+  }
+  showError(ui.micError, '');
+  micPreparing = true;
+  renderMic();
+  const session = await conversationSession(ui.micError);
+  if (mine !== micGeneration) return;
+  micPreparing = false;
+  if (!session) {
+    renderMic();
+    return;
+  }
+  await voiceInput.start(session, audioContext);
+}
+
+/** What the microphone area shows: the voice input's state, refined by who is talking. */
+function micState(): string {
+  if (micPreparing) return 'connecting';
+  const state = voiceInput.state;
+  if (state !== 'listening') return state;
+  if (conversation.avatarSpeaking) return 'speaking';
+  return conversation.hearing ? 'hearing' : 'listening';
+}
+
+/**
+ * What the status line says in each state. The button's own label stays "Talk": it is a toggle, and
+ * `aria-pressed` says whether it is on (a label that changed too would contradict it for screen readers).
+ */
+const MIC_STATUS: Record<string, string> = {
+  off: 'Press the microphone and ask a question.',
+  connecting: 'Starting the session and the microphone…',
+  listening: 'Listening. Ask a question.',
+  hearing: 'Hearing you…',
+  speaking: 'The avatar is answering. Speak to interrupt it.',
+  error: 'Microphone off.',
+};
+
+function renderMic(): void {
+  const state = micState();
+  ui.conversation.dataset.state = state;
+  ui.mic.setAttribute('aria-pressed', String(micPreparing || voiceInput.active));
+  ui.mic.setAttribute('aria-busy', String(state === 'connecting'));
+  ui.micStatus.textContent = player
+    ? (MIC_STATUS[state] ?? '')
+    : 'Connect first, then press the microphone and ask.';
+  if (state !== 'error') showError(ui.micError, '');
+}
+
+function onConversationEvent(event: DriveEventPayload): void {
+  const change = conversation.apply(event);
+  renderConversation(change);
+  if (change.turns.length > 0 && event.Type === EVENT_TYPE.TRANSCRIPT && event.Final === true && event.Text) {
+    log.add({ kind: 'info', label: 'heard', detail: `“${truncate(event.Text, 60)}”`, reqId: event.ReqId });
+  }
+}
+
+function renderConversation(change: Change): void {
+  conversationView.update(conversation, change);
+  ui.clearHistory.hidden = conversation.turns.length === 0;
+  if (change.activity) renderMic();
+}
+
+/** Sends `text` to the server session as a question; its answer shows in the conversation and is spoken there. */
+async function askQuestion(text: string): Promise<void> {
+  const session = await conversationSession(ui.speakError);
+  if (!session) return;
+  const reqId = newReqId();
+  renderConversation(conversation.ask(reqId, text));
+  log.add({ kind: 'sent', label: 'asked', detail: `“${truncate(text, 60)}”`, reqId });
+  try {
+    await serverStream.ask(text, reqId);
+  } catch (error) {
+    // A failed answer shows in the conversation (Type 9); a closed channel is the session ending, said elsewhere.
+    if (!(error instanceof CommandChannelClosedError)) {
+      log.add({ kind: 'error', label: 'question', detail: describeError(error), reqId });
+    }
+  }
+}
+
+/** Ask takes plain text to the dialogue engine: SSML and streaming are for text spoken as given. */
+function syncSpeakOptions(): void {
+  const asking = ui.ask.checked;
+  if (asking) ui.ssml.checked = false;
+  ui.ssml.disabled = asking;
+  // STREAM_TEXT carries plain text only.
+  if (asking || ui.ssml.checked) ui.stream.checked = false;
+  ui.stream.disabled = asking || ui.ssml.checked;
+  ui.speak.textContent = asking ? 'Ask' : 'Speak';
+}
+
 // --- wiring -------------------------------------------------------------------------------------------------
 
 const remembered = store.load();
@@ -396,24 +607,35 @@ for (const input of [ui.appkey, ui.accesstoken]) {
     refreshExpiry();
   });
 }
-ui.project.addEventListener('change', () => void attach());
+ui.project.addEventListener('change', () => {
+  updateAssistantHint();
+  void attach();
+});
 ui.avatarKey.addEventListener('change', () => void attach());
 ui.serverStream.addEventListener('change', toggleServerStream);
 // A browser may restore the box ticked on reload; the panel follows it from the start.
 toggleServerStream();
 // Closes the demo's server session and frees its stream rather than leaving both to time out.
-addEventListener('pagehide', () => serverStream.stop());
+addEventListener('pagehide', () => {
+  voiceInput.stop();
+  serverStream.stop();
+});
 
 ui.speakForm.addEventListener('submit', (event) => {
   event.preventDefault();
   speak();
 });
 ui.interrupt.addEventListener('click', interrupt);
-ui.ssml.addEventListener('change', () => {
-  // STREAM_TEXT carries plain text only.
-  ui.stream.disabled = ui.ssml.checked;
-  if (ui.ssml.checked) ui.stream.checked = false;
+ui.ssml.addEventListener('change', syncSpeakOptions);
+ui.ask.addEventListener('change', syncSpeakOptions);
+syncSpeakOptions();
+ui.mic.addEventListener('click', () => void toggleMic());
+ui.useAssistant.addEventListener('click', useAssistant);
+ui.clearHistory.addEventListener('click', () => {
+  renderConversation(conversation.clearHistory());
+  ui.mic.focus();
 });
+renderMic();
 ui.text.addEventListener('keydown', (event) => {
   if (event.key !== 'Enter' || event.isComposing || event.shiftKey || event.altKey) return;
   event.preventDefault();

@@ -6,6 +6,7 @@ import {
   playWhep,
   whepEndpointFromPlayAddress,
   type CommandChannel,
+  type DriveEventPayload,
   type WhepPlayback,
 } from '@dhuman/client';
 import { describeError, type Credential } from './api.js';
@@ -19,7 +20,18 @@ export interface ServerStreamHooks {
   state: (state: ServerStreamState, text: string) => void;
   /** A line for the demo's log. */
   log: (kind: 'info' | 'error', detail: string) => void;
+  /** Every event of the session's command channel (speak status, replies, transcripts, errors). */
+  event?: (event: DriveEventPayload) => void;
 }
+
+/** A started server session: what the voice channel needs to open. */
+export interface ServerSession {
+  client: DhumanClient;
+  sessionId: string;
+}
+
+/** SEND_TEXT data that has the text spoken as given rather than asked as a question (spec §4.4). */
+const VERBATIM = Object.freeze({ ChatCommand: 'NotUseChat' });
 
 /** The UserId the demo's server sessions are created for. */
 const DEMO_USER = 'dhuman-demo';
@@ -32,6 +44,11 @@ interface Run {
   channel?: CommandChannel | undefined;
   playback?: WhepPlayback | undefined;
   unwatch?: (() => void) | undefined;
+  /** Settles once: with the session when it is started and its channel open, or undefined when it never is. */
+  readonly ready: Promise<ServerSession | undefined>;
+  settle: (session: ServerSession | undefined) => void;
+  /** Torn down: whatever `ready` said, there is no session any more. */
+  over?: boolean;
 }
 
 /**
@@ -39,12 +56,16 @@ interface Run {
  * which has no server session behind it; so this makes one for the same project (a webrtc session), plays its
  * server-rendered stream over WHEP in `video`, muted since the canvas already plays the sound, and says every
  * text on its command channel too, so both show the same speech.
+ *
+ * A conversation needs this session: questions (typed, or spoken into the voice channel) are answered by the
+ * session's dialogue engine and the answer is heard only in its stream, so then the video is made audible.
  */
 export class ServerStream {
   readonly #video: HTMLVideoElement;
   readonly #baseUrl: string;
   readonly #hooks: ServerStreamHooks;
   #run: Run | undefined;
+  #audible = false;
 
   constructor(video: HTMLVideoElement, baseUrl: string, hooks: ServerStreamHooks) {
     this.#video = video;
@@ -66,11 +87,39 @@ export class ServerStream {
     return this.#run?.sessionId;
   }
 
+  /** A session is being started or is up (not stopped, ended or failed). */
+  get running(): boolean {
+    return this.#run !== undefined && !this.#run.over;
+  }
+
+  /** Whether the video plays its sound (a conversation) or stays muted beside the canvas (the default). */
+  get audible(): boolean {
+    return this.#audible;
+  }
+
+  setAudible(on: boolean): void {
+    this.#audible = on;
+    this.#video.muted = !on;
+    // Unmuting may pause a video that autoplayed muted; this runs in the click that asked for sound.
+    if (on && this.#video.srcObject) this.#video.play().catch(() => undefined);
+  }
+
+  /**
+   * The current session once it is started and its command channel open; undefined when there is none or it
+   * failed or stopped before that.
+   */
+  ready(): Promise<ServerSession | undefined> {
+    const run = this.#run;
+    return run && !run.over ? run.ready : Promise.resolve(undefined);
+  }
+
   /** Stops any stream shown, then creates a session of `projectId` and plays it. Failures are reported, not thrown. */
   async start(credential: Credential, projectId: string): Promise<void> {
     this.stop();
     const client = new DhumanClient({ baseUrl: this.#baseUrl, ...credential });
-    const run: Run = { controller: new AbortController(), client };
+    let settle: Run['settle'] = () => undefined;
+    const ready = new Promise<ServerSession | undefined>((resolve) => (settle = resolve));
+    const run: Run = { controller: new AbortController(), client, ready, settle };
     this.#run = run;
     const { signal } = run.controller;
     // stop() may come at any await; it tears down what exists then, and this tears down what arrives after.
@@ -94,6 +143,7 @@ export class ServerStream {
       await client.startSession(created.SessionId);
       if (stopped()) return;
       run.channel = this.#openChannel(run, created.SessionId);
+      run.settle({ client, sessionId: created.SessionId });
 
       const address = ready.PlayStreamAddr || created.PlayStreamAddr;
       if (!address) throw new Error(`the server gave session ${created.SessionId} no play address`);
@@ -110,7 +160,7 @@ export class ServerStream {
           else this.#hooks.state('live', `Live · session ${created.SessionId}`);
         },
       });
-      this.#video.muted = true;
+      this.#video.muted = !this.#audible;
       this.#video.play().catch(() => undefined);
       this.#hooks.state('starting', 'Connected, waiting for the first frame…');
       this.#hooks.log('info', `server stream of session ${created.SessionId} connected`);
@@ -133,15 +183,27 @@ export class ServerStream {
     this.#hooks.state('off', '');
   }
 
-  /** Says `text` on the server session as well; nothing while no session is up. */
+  /** Says `text` on the server session as well, as given (not as a question); nothing while no session is up. */
   say(text: string): void {
     const channel = this.#run?.channel;
     if (!channel) return;
-    channel.say(text).catch((error: unknown) => {
+    channel.say(text, { data: VERBATIM }).catch((error: unknown) => {
       if (!(error instanceof CommandChannelClosedError)) {
         this.#hooks.log('error', `server session: ${describeError(error)}`);
       }
     });
+  }
+
+  /**
+   * Asks `text` as a question (SEND_TEXT without `ChatCommand`) under `reqId`, once the session is started; the
+   * dialogue engine's answer arrives as Type 4 events and is spoken. Resolves when it has been spoken, rejects
+   * with the drive's error or when there is no session to ask.
+   */
+  async ask(text: string, reqId: string): Promise<void> {
+    const session = await this.ready();
+    const channel = this.#run?.channel;
+    if (!session || !channel) throw new Error('no server session to ask: it did not start');
+    await channel.say(text, { reqId });
   }
 
   interrupt(): void {
@@ -159,6 +221,9 @@ export class ServerStream {
       if (reqId === undefined) this.#hooks.log('error', `server session: ${describeError(error)}`);
     });
     channel.on('ended', (reason) => this.#ended(run, `session ${sessionId} ended (${reason})`));
+    channel.on('event', (event) => {
+      if (this.#run === run) this.#hooks.event?.(event);
+    });
     return channel;
   }
 
@@ -172,6 +237,8 @@ export class ServerStream {
 
   /** Releases what `run` holds, each thing once: the stream, the channel, and the session on the server. */
   #teardown(run: Run): void {
+    run.over = true;
+    run.settle(undefined);
     run.unwatch?.();
     run.unwatch = undefined;
     void run.playback?.stop();

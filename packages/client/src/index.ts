@@ -17,11 +17,15 @@ export type {
 export {
   CLOSE_TYPE,
   CONFIG_PATHS,
+  CONTENT_TYPE,
   DRIVE_PATHS,
   ERRORS,
+  EVENT_TYPE,
   IvhError,
   SESSION_PATHS,
   SESSION_STATUS,
+  SPEAK_STATUS,
+  VOICE_ACTIVITY,
   errorByCode,
   sign,
   signedQuery,
@@ -30,6 +34,7 @@ export type {
   CloseType,
   CreateSessionResponse,
   DescribeActionConfigResponse,
+  DriveEventPayload,
   DriverType,
   ErrorEntry,
   ErrorName,
@@ -40,9 +45,11 @@ export type {
   SessionListItem,
   SessionStatus,
   SignedQueryOptions,
+  SpeakStatus,
   SpeechParam,
   StatSessionResponse,
   StreamProtocol,
+  VoiceActivity,
 } from '@dhuman/protocol';
 export * from './channel/index.js';
 
@@ -51,3 +58,6 @@ export * from './player/index.js';
 
 // Watching a session's server-rendered stream over WHEP; bundled alone for pages by scripts/build-web.mjs.
 export * from './stream/index.js';
+
+// Voice conversation (dhuman extension): the microphone in a browser and a session's voice channel.
+export * from './voice/index.js';

@@ -16,13 +16,15 @@ const HOST = /^[A-Za-z0-9.-]+(?::\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](?::\d{1,5})?$/;
 
 /**
  * The page's Content-Security-Policy: scripts, styles, images and fetches from this origin only; WebSocket
- * connections to the same host as well (CSP 2 browsers do not count ws: and wss: as 'self').
+ * connections to the same host as well (CSP 2 browsers do not count ws: and wss: as 'self'). `blob:` scripts
+ * are for the microphone's AudioWorklet, which the SDK loads from a Blob URL (worklet modules fall under
+ * script-src, not worker-src); only a script already running on the page can make such a URL.
  */
 export function pageCsp(host: string | undefined): string {
   const sockets = host && HOST.test(host) ? ` ws://${host} wss://${host}` : '';
   return [
     "default-src 'self'",
-    "script-src 'self'",
+    "script-src 'self' blob:",
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "media-src 'self' blob:",
