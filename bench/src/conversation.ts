@@ -56,7 +56,7 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
     const client = new DhumanClient(creds);
     const rounds = Math.max(5, Math.round(2 * durationSec));
     progress(`conversation: ${rounds} spoken questions to the FAQ assistant`);
-    const voice = await voicePhase(client, creds, rounds);
+    const voice = await voicePhase(client, creds, rounds, progress);
     progress(`conversation: ${rounds * 4} typed questions to a local streaming LLM`);
     const text = await textPhase(client, creds, rounds * 4);
     const row = (label: string, p: Phase) => [
@@ -103,7 +103,12 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
 }
 
 /** Spoken questions at real-time pace through the voice channel of one session of the `assistant` project. */
-async function voicePhase(client: DhumanClient, creds: Credentials, rounds: number): Promise<Phase> {
+async function voicePhase(
+  client: DhumanClient,
+  creds: Credentials,
+  rounds: number,
+  progress: (message: string) => void,
+): Promise<Phase> {
   const talker = await Talker.start(client, creds, 'conversation-voice', 'assistant');
   const errors: string[] = [];
   const latencies: number[] = [];
@@ -142,6 +147,9 @@ async function voicePhase(client: DhumanClient, creds: Credentials, rounds: numb
       else if (answer.textStartAt === undefined) errors.push(`question ${i + 1}: no answer`);
       else {
         latencies.push(answer.textStartAt - endOfSpeech);
+        progress(
+          `conversation: "${VOICE_QUESTIONS[i % VOICE_QUESTIONS.length]}" answered ${Math.round(answer.textStartAt - endOfSpeech)} ms after the speech ended`,
+        );
         if (answer.firstSampleMs !== undefined) server.push(answer.firstSampleMs);
       }
     }

@@ -1,14 +1,10 @@
 import type { AsrProvider, AsrStream, AsrStreamHandlers } from '@dhuman/core';
 import { ASR_SAMPLE_RATE } from '@dhuman/core';
 import { wavFile } from '../audio/pcm.js';
-import { delay, describeCause, readLimitedText, vendorMessage } from '../http/http-util.js';
-import {
-  ProviderConnectionError,
-  ProviderError,
-  ProviderStatusError,
-  ProviderTimeoutError,
-  statusCategory,
-} from '../http/provider-errors.js';
+import { delay, describeCause, readLimitedText } from '../http/http-util.js';
+import type { ProviderStatusError } from '../http/provider-errors.js';
+import { ProviderConnectionError, ProviderError, ProviderTimeoutError } from '../http/provider-errors.js';
+import { redactKey, vendorStatusError } from '../http/vendor-status-error.js';
 
 export interface OpenAiTranscriptionOptions {
   /** API base, e.g. `http://127.0.0.1:8000/v1`; requests go to `${url}/audio/transcriptions`. */
@@ -189,7 +185,7 @@ export class OpenAiTranscriptionAsr implements AsrProvider {
       if (timeout.signal.aborted && !signal.aborted) throw timeout.signal.reason;
       if (signal.aborted || error instanceof ProviderError) throw error;
       throw new ProviderConnectionError(
-        `${this.label}: connection to ${this.shownEndpoint} failed: ${this.redact(describeCause(error))}`,
+        `${this.label}: connection to ${this.shownEndpoint} failed: ${redactKey(describeCause(error), this.#apiKey)}`,
         { cause: error },
       );
     } finally {
@@ -214,36 +210,19 @@ export class OpenAiTranscriptionAsr implements AsrProvider {
   }
 
   private statusError(response: Response, text: string): ProviderStatusError {
-    const detail = this.redact(vendorMessage(text));
-    const category = /insufficient_quota/.test(text) ? 'quota' : statusCategory(response.status);
-    const reason =
-      category === 'authentication'
-        ? 'authentication failed; check the API key (DHUMAN_ASR_KEY)'
-        : category === 'authorization'
-          ? 'not authorized for this model (check the API key’s permissions)'
-          : category === 'quota'
-            ? 'quota exhausted'
-            : category === 'rate_limit'
-              ? 'rate limited'
-              : undefined;
-    return new ProviderStatusError(
-      `${this.label}: HTTP ${response.status} from ${this.shownEndpoint}` +
-        (reason ? ` (${reason})` : '') +
-        (detail ? `: ${detail}` : ''),
-      response.status,
-      response.headers.get('x-request-id') ?? undefined,
-      category,
-    );
+    return vendorStatusError({
+      label: this.label,
+      endpoint: this.shownEndpoint,
+      status: response.status,
+      requestId: response.headers.get('x-request-id') ?? undefined,
+      body: text,
+      apiKey: this.#apiKey,
+      keyHint: 'DHUMAN_ASR_KEY',
+    });
   }
 
   private badLanguage(tag: string | undefined): RangeError {
     return new RangeError(`${this.label}: not a language tag: ${JSON.stringify(tag)}`);
-  }
-
-  /** Vendors sometimes echo the key they were given ("Incorrect API key provided: sk-…"). */
-  private redact(text: string): string {
-    const key = this.#apiKey;
-    return key ? text.split(key).join('[redacted]') : text;
   }
 }
 

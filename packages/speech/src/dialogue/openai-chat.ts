@@ -1,14 +1,10 @@
 import type { DialogueChunk, DialogueEngine, DialogueRequest } from '@dhuman/core';
-import {
-  ProviderConnectionError,
-  ProviderError,
-  ProviderStatusError,
-  ProviderTimeoutError,
-  statusCategory,
-} from '../http/provider-errors.js';
+import type { ProviderStatusError } from '../http/provider-errors.js';
+import { ProviderConnectionError, ProviderError, ProviderTimeoutError } from '../http/provider-errors.js';
 import { AnswerStream, streamKind } from './chat-answer-stream.js';
 import { chatMessages } from './chat-messages.js';
-import { delay, describeCause, readLimitedText, vendorMessage } from '../http/http-util.js';
+import { delay, describeCause, readLimitedText } from '../http/http-util.js';
+import { redactKey, vendorStatusError } from '../http/vendor-status-error.js';
 import { TokenClock } from './token-clock.js';
 
 export interface OpenAiChatOptions {
@@ -160,7 +156,7 @@ export class OpenAiChatDialogue implements DialogueEngine {
       if (controller.signal.reason instanceof ProviderError) return controller.signal.reason;
       if (stopped.aborted || error instanceof ProviderError) return error;
       return new ProviderConnectionError(
-        `${this.label}: connection to ${this.shownEndpoint} failed: ${this.redact(describeCause(error))}`,
+        `${this.label}: connection to ${this.shownEndpoint} failed: ${redactKey(describeCause(error), this.#apiKey)}`,
         { cause: error },
       );
     };
@@ -218,37 +214,16 @@ export class OpenAiChatDialogue implements DialogueEngine {
   }
 
   private async statusError(response: Response): Promise<ProviderStatusError> {
-    const text = await readLimitedText(response, MAX_ERROR_BODY_BYTES);
-    const detail = this.redact(vendorMessage(text));
-    const category = /insufficient_quota/.test(text) ? 'quota' : statusCategory(response.status);
-    const reason =
-      category === 'authentication'
-        ? 'authentication failed; check the API key (DHUMAN_LLM_KEY or the project’s key)'
-        : category === 'authorization'
-          ? 'not authorized for this model (check the API key’s permissions)'
-          : category === 'quota'
-            ? 'quota exhausted'
-            : category === 'rate_limit'
-              ? 'rate limited'
-              : response.status === 404
-                ? 'check the URL (it should end in /v1 or the like) and the model name'
-                : undefined;
-    const message =
-      `${this.label}: HTTP ${response.status} from ${this.shownEndpoint}` +
-      (reason ? ` (${reason})` : '') +
-      (detail ? `: ${detail}` : '');
-    return new ProviderStatusError(
-      message,
-      response.status,
-      response.headers.get('x-request-id') ?? undefined,
-      category,
-    );
-  }
-
-  /** Vendors sometimes echo the key they were given ("Incorrect API key provided: sk-…"). */
-  private redact(text: string): string {
-    const key = this.#apiKey;
-    return key ? text.split(key).join('[redacted]') : text;
+    return vendorStatusError({
+      label: this.label,
+      endpoint: this.shownEndpoint,
+      status: response.status,
+      requestId: response.headers.get('x-request-id') ?? undefined,
+      body: await readLimitedText(response, MAX_ERROR_BODY_BYTES),
+      apiKey: this.#apiKey,
+      keyHint: 'DHUMAN_LLM_KEY or the project’s key',
+      notFoundHint: 'check the URL (it should end in /v1 or the like) and the model name',
+    });
   }
 }
 

@@ -1,14 +1,10 @@
 import type { TtsChunk, TtsProvider, TtsRequest, VoiceInfo } from '@dhuman/core';
 import { SESSION_SAMPLE_RATE } from '@dhuman/core';
 import { applyGain } from '../../audio/pcm.js';
-import {
-  ProviderConnectionError,
-  ProviderError,
-  ProviderStatusError,
-  ProviderTimeoutError,
-  statusCategory,
-} from '../../http/provider-errors.js';
-import { delay, describeCause, vendorMessage } from '../../http/http-util.js';
+import type { ProviderStatusError } from '../../http/provider-errors.js';
+import { ProviderConnectionError, ProviderError, ProviderTimeoutError } from '../../http/provider-errors.js';
+import { delay, describeCause, readLimitedText } from '../../http/http-util.js';
+import { redactKey, vendorStatusError } from '../../http/vendor-status-error.js';
 import { isSupportedSpeechType, SpeechBodyDecoder } from './speech-body.js';
 
 export interface OpenAiTtsOptions {
@@ -165,7 +161,7 @@ export class OpenAiCompatibleTts implements TtsProvider {
       if (controller.signal.reason instanceof ProviderError) return controller.signal.reason;
       if (signal.aborted || error instanceof ProviderError) return error;
       return new ProviderConnectionError(
-        `${this.label}: connection to ${this.shownEndpoint} failed: ${describeCause(error)}`,
+        `${this.label}: connection to ${this.shownEndpoint} failed: ${redactKey(describeCause(error), this.#apiKey)}`,
         {
           cause: error,
         },
@@ -238,35 +234,17 @@ export class OpenAiCompatibleTts implements TtsProvider {
   }
 
   private async statusError(response: Response): Promise<ProviderStatusError> {
-    const text = await response.text();
-    const detail = this.redact(vendorMessage(text));
-    const category = /insufficient_quota/.test(text) ? 'quota' : statusCategory(response.status);
-    const reason =
-      category === 'authentication'
-        ? 'authentication failed; check the API key (DHUMAN_TTS_KEY)'
-        : category === 'authorization'
-          ? 'not authorized for this model or voice (check the API key’s permissions)'
-          : category === 'quota'
-            ? 'quota exhausted'
-            : category === 'rate_limit'
-              ? 'rate limited'
-              : undefined;
-    const message =
-      `${this.label}: HTTP ${response.status} from ${this.shownEndpoint}` +
-      (reason ? ` (${reason})` : '') +
-      (detail ? `: ${detail}` : '');
-    return new ProviderStatusError(
-      message,
-      response.status,
-      response.headers.get('x-request-id') ?? undefined,
-      category,
-    );
-  }
-
-  /** Vendors sometimes echo the key they were given ("Incorrect API key provided: sk-…"). */
-  private redact(text: string): string {
-    const key = this.#apiKey;
-    return key ? text.split(key).join('[redacted]') : text;
+    return vendorStatusError({
+      label: this.label,
+      endpoint: this.shownEndpoint,
+      status: response.status,
+      requestId: response.headers.get('x-request-id') ?? undefined,
+      // Enough of an error page to quote, without holding an endless body in memory.
+      body: await readLimitedText(response, 64 * 1024),
+      apiKey: this.#apiKey,
+      keyHint: 'DHUMAN_TTS_KEY',
+      authorizationScope: 'this model or voice',
+    });
   }
 }
 
