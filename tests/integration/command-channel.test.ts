@@ -51,6 +51,16 @@ describe('command channel with real speech', () => {
     await expect(RawChannel.open(server.url, created.Payload.SessionId as string)).rejects.toThrow(/410/);
   });
 
+  it('a media tap closes with 1009 on a frame over its limit, and the server goes on', async () => {
+    const sessionId = await startedSession(server.url);
+    const tap = await openTap(server.url, sessionId);
+    const closed = new Promise<number>((resolve) => tap.ws.once('close', (code) => resolve(code)));
+    tap.ws.send(Buffer.alloc(4096));
+    expect(await closed).toBe(1009);
+    const again = await openTap(server.url, sessionId);
+    again.ws.close();
+  });
+
   it('speaks text with the documented status order, on the media clock, lip-synced to the audio', async () => {
     const sessionId = await startedSession(server.url);
     const channel = await RawChannel.open(server.url, sessionId);

@@ -39,9 +39,12 @@ export class RawVoice {
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
-      ws.once('unexpected-response', (_req, res) =>
-        reject(new Error(`upgrade refused with ${res.statusCode}`)),
-      );
+      ws.once('unexpected-response', (_req, res) => {
+        // The refusal's body is the IVH envelope: its code says why.
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => reject(new Error(`upgrade refused with ${res.statusCode}: ${body}`)));
+      });
     });
     return voice;
   }

@@ -187,6 +187,9 @@ export class VoiceChannels {
       Buffer.from(pcm.buffer).set(bytes);
       input.push(pcm);
     });
+    // A frame over maxPayload (1009) or a broken frame is an 'error' on the socket, which ws then closes: without a
+    // listener it would be thrown, and take the process down.
+    ws.on('error', () => undefined);
     ws.on('close', () => {
       stop();
       input.close();

@@ -85,6 +85,8 @@ export class MediaTaps {
           if (taps.size === 0) this.bySession.delete(sessionId);
         });
         ws.on('message', () => undefined); // taps are read-only; anything sent is ignored
+        // A frame over maxPayload is an 'error' that ws answers by closing with 1009; unheard, it would be thrown.
+        ws.on('error', () => undefined);
       });
     } catch (error) {
       const ivh =
