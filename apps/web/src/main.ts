@@ -1,26 +1,22 @@
 import {
-  CommandChannelClosedError,
-  EVENT_TYPE,
   IvhError,
   attachAvatarPlayer,
-  newReqId,
   type AvatarPlayer,
   type AvatarPlayerOptions,
-  type DriveEventPayload,
   type PlayerEvent,
 } from '@dhuman/client';
 import { DemoApi, describeError, type AvatarInfo, type Credential, type ProjectInfo } from './api.js';
-import { ConversationView } from './conversation-view.js';
-import { Conversation, type Change } from './conversation.js';
+import { ConversationControls } from './conversation-controls.js';
+import type { Conversation } from './conversation.js';
 import { CredentialStore } from './credential-store.js';
 import { busy, byId, setOptions, showError } from './dom.js';
-import { abbreviateKey, describeExpiry, truncate } from './format.js';
+import { abbreviateKey, describeExpiry } from './format.js';
 import { LatencyStats, formatMs } from './latency.js';
 import { startPlaceholder } from './placeholder.js';
-import { ServerStream, type ServerSession, type ServerStreamState } from './server-stream.js';
+import { ServerStream, type ServerStreamState } from './server-stream.js';
 import { StatusLog, describeEvent } from './status-log.js';
 import { streamFragments } from './text-stream.js';
-import { VoiceInput } from './voice-input.js';
+import type { VoiceInput } from './voice-input.js';
 
 declare global {
   interface Window {
@@ -38,10 +34,6 @@ declare global {
 const STREAM_FRAGMENT_GAP_MS = 120;
 /** How often the credential's "expires in" text is refreshed. */
 const EXPIRY_REFRESH_MS = 20_000;
-/** The built-in project whose FAQ answers questions; other projects may have no dialogue engine. */
-const ASSISTANT_PROJECT = 'assistant';
-const SERVER_HINT_MUTED = 'Muted: the canvas beside it already plays the sound.';
-const SERVER_HINT_AUDIBLE = "With sound: the conversation's answers are spoken here.";
 
 const ui = {
   connection: byId('connection', HTMLElement),
@@ -100,23 +92,16 @@ const latency = new LatencyStats();
 const serverStream = new ServerStream(ui.serverVideo, location.origin, {
   state: showServerStream,
   log: (kind, detail) => log.add({ kind, label: 'server stream', detail }),
-  event: (event) => {
-    // While the microphone is on, voice events come over its own channel; the session log repeats them.
-    const voiceEvent = event.Type === EVENT_TYPE.TRANSCRIPT || event.Type === EVENT_TYPE.VOICE_ACTIVITY;
-    if (!(voiceEvent && voiceInput.active)) onConversationEvent(event);
-  },
+  event: (event) => conversation.serverEvent(event),
 });
-const conversation = new Conversation();
-const conversationView = new ConversationView(ui.history, ui.transcript);
-const voiceInput = new VoiceInput({
-  state: (state, message) => {
-    if (state === 'error') showError(ui.micError, message);
-    if (state === 'off' || state === 'error') conversation.microphoneOff();
-    renderMic();
-  },
-  event: onConversationEvent,
-  level: (level) => ui.mic.style.setProperty('--level', level.toFixed(3)),
-  log: (kind, detail) => log.add({ kind, label: 'voice', detail }),
+const conversation = new ConversationControls(ui, {
+  serverStream,
+  log,
+  credential: () => credential,
+  attached: () => player !== undefined,
+  audioContext: () => audioContext,
+  attach,
+  toggleServerStream,
 });
 
 let credential: Credential | undefined;
@@ -130,10 +115,6 @@ let generation = 0;
 /** Bumped by every interrupt, so a text being streamed stops pushing fragments. */
 let streamGeneration = 0;
 let audioContext: AudioContext | undefined;
-/** Bumped by every press of the microphone button, so a slow start that was cancelled stops there. */
-let micGeneration = 0;
-/** The microphone button was pressed and its server session is being prepared. */
-let micPreparing = false;
 const speaking = new Set<string>();
 /** Whole texts of the streams in flight by ReqId: the player's `sent` event carries only the first fragment. */
 const streamed = new Map<string, string>();
@@ -219,7 +200,7 @@ async function connect(): Promise<void> {
     projects.map((p) => ({ value: p.ProjectId, label: p.Name ? `${p.Name} (${p.ProjectId})` : p.ProjectId })),
   );
   ui.project.disabled = false;
-  updateAssistantHint();
+  conversation.updateAssistantHint();
   ui.summaryAppkey.textContent = abbreviateKey(candidate.appkey);
   ui.summaryAppkey.title = candidate.appkey;
   ui.credentialForm.hidden = true;
@@ -251,7 +232,7 @@ function disconnect(): void {
   setOptions(ui.avatarKey, [{ value: '', label: 'Project default' }]);
   ui.project.disabled = true;
   ui.avatarKey.disabled = true;
-  updateAssistantHint();
+  conversation.updateAssistantHint();
   ui.credentialForm.hidden = false;
   ui.credentialSummary.hidden = true;
   ui.disconnect.hidden = true;
@@ -268,7 +249,7 @@ function detach(): void {
   streamGeneration++;
   player?.close();
   player = undefined;
-  leaveConversation();
+  conversation.leaveConversation();
   serverStream.stop();
   delete window.dhumanDemo;
   speaking.clear();
@@ -278,7 +259,7 @@ function detach(): void {
   ui.speak.disabled = true;
   ui.interrupt.disabled = true;
   ui.mic.disabled = true;
-  renderMic();
+  conversation.renderMic();
 }
 
 /** (Re)attaches the player for the selected project and look; switching either calls this again. */
@@ -314,11 +295,16 @@ async function attach(): Promise<void> {
     stopPlaceholder = undefined;
     player = attached;
     unsubscribe = attached.on(onPlayerEvent);
-    window.dhumanDemo = { player: attached, serverStream, voiceInput, conversation };
+    window.dhumanDemo = {
+      player: attached,
+      serverStream,
+      voiceInput: conversation.voiceInput,
+      conversation: conversation.conversation,
+    };
     ui.speak.disabled = false;
     ui.interrupt.disabled = false;
     ui.mic.disabled = false;
-    renderMic();
+    conversation.renderMic();
     const projectName = ui.project.selectedOptions[0]?.textContent ?? projectId;
     ui.canvas.setAttribute('aria-label', `Avatar of ${projectName}`);
     setConnection('online', 'Connected');
@@ -340,7 +326,7 @@ function toggleServerStream(): void {
   ui.stageViews.dataset.server = on ? 'on' : 'off';
   if (!on) {
     // The conversation lives in the server session: without it there is no one to answer.
-    leaveConversation();
+    conversation.leaveConversation();
     serverStream.stop();
   } else if (player && credential) void serverStream.start(credential, ui.project.value);
   else showServerStream('off', '');
@@ -393,7 +379,7 @@ function speak(): void {
     return;
   }
   if (ui.ask.checked) {
-    void askQuestion(text);
+    void conversation.askQuestion(text);
     return;
   }
   if (serverStream.audible) {
@@ -434,150 +420,6 @@ function interrupt(): void {
   serverStream.interrupt();
 }
 
-// --- conversation -------------------------------------------------------------------------------------------
-
-function updateAssistantHint(): void {
-  const offered = Array.from(ui.project.options).some((option) => option.value === ASSISTANT_PROJECT);
-  ui.assistantHint.hidden = !credential || !offered || ui.project.value === ASSISTANT_PROJECT;
-}
-
-function useAssistant(): void {
-  ui.project.value = ASSISTANT_PROJECT;
-  updateAssistantHint();
-  void attach();
-  ui.mic.focus();
-}
-
-/**
- * Makes the server session the one that speaks, with sound, and starts it if it is not running; resolves with
- * it once it is started, or undefined (with the reason in `errorBox`) when it could not be.
- */
-async function conversationSession(errorBox: HTMLElement): Promise<ServerSession | undefined> {
-  if (!player || !credential) {
-    showError(errorBox, 'Connect first.');
-    return undefined;
-  }
-  serverStream.setAudible(true);
-  ui.serverHint.textContent = SERVER_HINT_AUDIBLE;
-  if (!ui.serverStream.checked) {
-    ui.serverStream.checked = true;
-    toggleServerStream();
-  } else if (!serverStream.running) {
-    void serverStream.start(credential, ui.project.value);
-  }
-  const session = await serverStream.ready();
-  if (!session) showError(errorBox, 'The server session did not start: the server stream panel says why.');
-  return session;
-}
-
-/** Back to the canvas speaking and the server stream muted, without a microphone; the history is cleared. */
-function leaveConversation(): void {
-  micGeneration++;
-  micPreparing = false;
-  voiceInput.stop();
-  serverStream.setAudible(false);
-  ui.serverHint.textContent = SERVER_HINT_MUTED;
-  conversation.clear();
-  conversationView.clear();
-  ui.clearHistory.hidden = true;
-  renderMic();
-}
-
-async function toggleMic(): Promise<void> {
-  const mine = ++micGeneration;
-  if (micPreparing || voiceInput.active) {
-    micPreparing = false;
-    voiceInput.stop();
-    return;
-  }
-  showError(ui.micError, '');
-  micPreparing = true;
-  renderMic();
-  const session = await conversationSession(ui.micError);
-  if (mine !== micGeneration) return;
-  micPreparing = false;
-  if (!session) {
-    renderMic();
-    return;
-  }
-  await voiceInput.start(session, audioContext);
-}
-
-/** What the microphone area shows: the voice input's state, refined by who is talking. */
-function micState(): string {
-  if (micPreparing) return 'connecting';
-  const state = voiceInput.state;
-  if (state !== 'listening') return state;
-  if (conversation.avatarSpeaking) return 'speaking';
-  return conversation.hearing ? 'hearing' : 'listening';
-}
-
-/**
- * What the status line says in each state. The button's own label stays "Talk": it is a toggle, and
- * `aria-pressed` says whether it is on (a label that changed too would contradict it for screen readers).
- */
-const MIC_STATUS: Record<string, string> = {
-  off: 'Press the microphone and ask a question.',
-  connecting: 'Starting the session and the microphone…',
-  listening: 'Listening. Ask a question.',
-  hearing: 'Hearing you…',
-  speaking: 'The avatar is answering. Speak to interrupt it.',
-  error: 'Microphone off.',
-};
-
-function renderMic(): void {
-  const state = micState();
-  ui.conversation.dataset.state = state;
-  ui.mic.setAttribute('aria-pressed', String(micPreparing || voiceInput.active));
-  ui.mic.setAttribute('aria-busy', String(state === 'connecting'));
-  ui.micStatus.textContent = player
-    ? (MIC_STATUS[state] ?? '')
-    : 'Connect first, then press the microphone and ask.';
-  if (state !== 'error') showError(ui.micError, '');
-}
-
-function onConversationEvent(event: DriveEventPayload): void {
-  const change = conversation.apply(event);
-  renderConversation(change);
-  if (change.turns.length > 0 && event.Type === EVENT_TYPE.TRANSCRIPT && event.Final === true && event.Text) {
-    log.add({ kind: 'info', label: 'heard', detail: `“${truncate(event.Text, 60)}”`, reqId: event.ReqId });
-  }
-}
-
-function renderConversation(change: Change): void {
-  conversationView.update(conversation, change);
-  ui.clearHistory.hidden = conversation.turns.length === 0;
-  if (change.activity) renderMic();
-}
-
-/** Sends `text` to the server session as a question; its answer shows in the conversation and is spoken there. */
-async function askQuestion(text: string): Promise<void> {
-  const session = await conversationSession(ui.speakError);
-  if (!session) return;
-  const reqId = newReqId();
-  renderConversation(conversation.ask(reqId, text));
-  log.add({ kind: 'sent', label: 'asked', detail: `“${truncate(text, 60)}”`, reqId });
-  try {
-    await serverStream.ask(text, reqId);
-  } catch (error) {
-    // A failed answer shows in the conversation (Type 9); a closed channel is the session ending, said elsewhere.
-    if (!(error instanceof CommandChannelClosedError)) {
-      log.add({ kind: 'error', label: 'question', detail: describeError(error), reqId });
-    }
-  }
-}
-
-/** Ask takes plain text to the dialogue engine: SSML and streaming are for text spoken as given. */
-function syncSpeakOptions(): void {
-  const asking = ui.ask.checked;
-  if (asking) ui.ssml.checked = false;
-  ui.ssml.disabled = asking;
-  // STREAM_TEXT carries plain text only.
-  if (asking || ui.ssml.checked) ui.stream.checked = false;
-  ui.stream.disabled = asking || ui.ssml.checked;
-  ui.speak.textContent = asking ? 'Ask' : 'Speak';
-}
-
 // --- wiring -------------------------------------------------------------------------------------------------
 
 const remembered = store.load();
@@ -608,7 +450,7 @@ for (const input of [ui.appkey, ui.accesstoken]) {
   });
 }
 ui.project.addEventListener('change', () => {
-  updateAssistantHint();
+  conversation.updateAssistantHint();
   void attach();
 });
 ui.avatarKey.addEventListener('change', () => void attach());
@@ -617,7 +459,7 @@ ui.serverStream.addEventListener('change', toggleServerStream);
 toggleServerStream();
 // Closes the demo's server session and frees its stream rather than leaving both to time out.
 addEventListener('pagehide', () => {
-  voiceInput.stop();
+  conversation.voiceInput.stop();
   serverStream.stop();
 });
 
@@ -626,16 +468,13 @@ ui.speakForm.addEventListener('submit', (event) => {
   speak();
 });
 ui.interrupt.addEventListener('click', interrupt);
-ui.ssml.addEventListener('change', syncSpeakOptions);
-ui.ask.addEventListener('change', syncSpeakOptions);
-syncSpeakOptions();
-ui.mic.addEventListener('click', () => void toggleMic());
-ui.useAssistant.addEventListener('click', useAssistant);
-ui.clearHistory.addEventListener('click', () => {
-  renderConversation(conversation.clearHistory());
-  ui.mic.focus();
-});
-renderMic();
+ui.ssml.addEventListener('change', () => conversation.syncSpeakOptions());
+ui.ask.addEventListener('change', () => conversation.syncSpeakOptions());
+conversation.syncSpeakOptions();
+ui.mic.addEventListener('click', () => void conversation.toggleMic());
+ui.useAssistant.addEventListener('click', () => conversation.useAssistant());
+ui.clearHistory.addEventListener('click', () => conversation.clearHistory());
+conversation.renderMic();
 ui.text.addEventListener('keydown', (event) => {
   if (event.key !== 'Enter' || event.isComposing || event.shiftKey || event.altKey) return;
   event.preventDefault();
