@@ -224,8 +224,8 @@ describe('dhuman project', () => {
       cli(['project', 'create', 'broken', '--faq', bad, '--data-dir', D]),
       cli(['project', 'create', 'both', '--faq', good, '--llm', '--data-dir', D]),
     ]);
-    expect(JSON.parse(ok(faq)).dialogue).toEqual({ engine: 'faq', file: good });
-    expect(JSON.parse(ok(llm)).dialogue).toEqual({
+    expect((JSON.parse(ok(faq)) as { dialogue: unknown }).dialogue).toEqual({ engine: 'faq', file: good });
+    expect((JSON.parse(ok(llm)) as { dialogue: unknown }).dialogue).toEqual({
       engine: 'llm',
       url: 'http://127.0.0.1:9/v1',
       model: 'm',

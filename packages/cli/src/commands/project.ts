@@ -101,9 +101,18 @@ export function registerProject(program: Command): void {
       '--play-address <page|hls|rtmp>',
       'what PlayStreamAddr names: the player page (default), the .m3u8 address, or an rtmp:// address',
     )
-    .option('--faq <file>', 'answer questions from this knowledge file (YAML or JSON), with the built-in FAQ engine')
-    .option('--llm', 'answer questions with an OpenAI-compatible LLM (DHUMAN_LLM_URL, DHUMAN_LLM_MODEL, DHUMAN_LLM_KEY)')
-    .option('--llm-url <url>', 'the LLM API base for this project, e.g. http://127.0.0.1:11434/v1 (implies --llm)')
+    .option(
+      '--faq <file>',
+      'answer questions from this knowledge file (YAML or JSON), with the built-in FAQ engine',
+    )
+    .option(
+      '--llm',
+      'answer questions with an OpenAI-compatible LLM (DHUMAN_LLM_URL, DHUMAN_LLM_MODEL, DHUMAN_LLM_KEY)',
+    )
+    .option(
+      '--llm-url <url>',
+      'the LLM API base for this project, e.g. http://127.0.0.1:11434/v1 (implies --llm)',
+    )
     .option('--llm-model <name>', 'the model for this project (implies --llm)')
     .option('--system-prompt <text>', "the LLM's system prompt for this project")
     .option('--data-dir <dir>', 'data dir (DHUMAN_DATA_DIR, default ./data)')
