@@ -1,9 +1,13 @@
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SESSION_PATHS } from '@dhuman/protocol';
 import { APPKEY, call, callDhuman, postRaw, tempDataDir, TOKEN } from './harness.js';
 import { runCli, spawnServe, type ServeProcess } from './cli-process.js';
+
+// Each CLI call is a fresh Node process that loads the whole server package (1–2 s, more on a loaded 2-core
+// machine), and several tests make four to six of them.
+vi.setConfig({ testTimeout: 30_000 });
 
 const P = SESSION_PATHS;
 const CREDENTIAL = { DHUMAN_APPKEY: APPKEY, DHUMAN_ACCESSTOKEN: TOKEN };
@@ -133,7 +137,7 @@ describe('dhuman project', () => {
       cli(['project', 'list', '--data-dir', D]),
       cli(['project', 'show', 'shop', '--data-dir', D]),
     ]);
-    expect(ok(list)).toMatch(/^shop\s+shop\s+demo\s+en-us\s+\(all\)\s+512x512@25\s+page$/m);
+    expect(ok(list)).toMatch(/^shop\s+shop\s+demo\s+en-us\s+\(all\)\s+512x512@25\s+page\s+none$/m);
     expect(JSON.parse(ok(show))).toMatchObject({
       projectId: 'shop',
       avatar: 'demo',
@@ -165,8 +169,8 @@ describe('dhuman project', () => {
       cli(['project', 'list', '--data-dir', D]),
       cli(['project', 'show', 'wide', '--data-dir', D]),
     ]);
-    expect(ok(list)).toMatch(/^wide\s.*\s1280x720@30\s+hls$/m);
-    expect(ok(list)).toMatch(/^square\s.*\s640x480@25\s+rtmp$/m);
+    expect(ok(list)).toMatch(/^wide\s.*\s1280x720@30\s+hls\s+none$/m);
+    expect(ok(list)).toMatch(/^square\s.*\s640x480@25\s+rtmp\s+none$/m);
     expect(JSON.parse(ok(show))).toMatchObject({
       stream: { width: 1280, height: 720, fps: 30, playAddress: 'hls' },
     });

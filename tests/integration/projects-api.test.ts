@@ -57,6 +57,15 @@ describe('project endpoints', () => {
       AvatarKey: 'ava',
       Voice: 'en-us',
       Stream: { Width: 512, Height: 512, Fps: 25, PlayAddress: 'page' },
+      Dialogue: 'none',
+    });
+    expect(projects).toContainEqual({
+      ProjectId: 'assistant',
+      Name: 'Assistant (FAQ)',
+      AvatarKey: 'ava',
+      Voice: 'en-us',
+      Stream: { Width: 512, Height: 512, Fps: 25, PlayAddress: 'page' },
+      Dialogue: 'faq',
     });
     expect(projects).toContainEqual({
       ProjectId: 'leo-shop',
@@ -64,6 +73,7 @@ describe('project endpoints', () => {
       AvatarKey: 'leo',
       Voice: 'en-gb',
       Stream: { Width: 1280, Height: 720, Fps: 30, PlayAddress: 'hls' },
+      Dialogue: 'none',
     });
     expect(projects.map((p) => p.ProjectId)).not.toContain('private-one');
     const theirs = await callDhuman(server.url, 'GET', PROJECTS, undefined, OTHER);

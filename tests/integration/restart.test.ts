@@ -1,8 +1,11 @@
 import { rmSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CLOSE_TYPE, SESSION_PATHS } from '@dhuman/protocol';
 import { APPKEY, call, tempDataDir, TOKEN, waitFor } from './harness.js';
 import { spawnServe, type ServeProcess } from './cli-process.js';
+
+// Each test starts and kills real `dhuman serve` processes (a few seconds each on a loaded 2-core machine).
+vi.setConfig({ testTimeout: 30_000 });
 
 const P = SESSION_PATHS;
 const CREDENTIAL = { DHUMAN_APPKEY: APPKEY, DHUMAN_ACCESSTOKEN: TOKEN };
