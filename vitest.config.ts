@@ -12,6 +12,7 @@ const TIMED = [
   'tests/e2e/stream-*.test.ts',
   'packages/media/src/stream/*-long.test.ts',
   'tests/integration/voice.test.ts',
+  'packages/media/src/video/*-speed.test.ts',
 ];
 
 export default defineConfig({

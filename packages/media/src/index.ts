@@ -5,3 +5,8 @@ export * from './encoder/encoder-error.js';
 export * from './encoder/ffmpeg-args.js';
 export * from './encoder/ffmpeg-encoder.js';
 export * from './stream/session-stream-pump.js';
+export * from './video/video-types.js';
+export { renderVideo } from './video/render-video.js';
+export { groupSentences, joinWords } from './video/sentences.js';
+export * from './video/subtitles.js';
+export * from './video/text-timestamps.js';

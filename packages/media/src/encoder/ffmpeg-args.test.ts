@@ -60,6 +60,25 @@ describe('outputArgs', () => {
     expect(args.slice(-3)).toEqual(['webm', '-y', 'o.webm']);
   });
 
+  it('WebM with alpha: VP9 yuva420p without alt-ref frames (libvpx drops alpha otherwise), realtime, Opus', () => {
+    const args = outputArgs(video, { kind: 'file', path: 'a.webm', format: 'webm-alpha' });
+    expect(after(args, '-c:v')).toBe('libvpx-vp9');
+    expect(after(args, '-pix_fmt')).toBe('yuva420p');
+    expect(after(args, '-auto-alt-ref')).toBe('0');
+    expect(after(args, '-deadline')).toBe('realtime');
+    expect(after(args, '-c:a')).toBe('libopus');
+    expect(args.slice(-4)).toEqual(['-f', 'webm', '-y', 'a.webm']);
+  });
+
+  it('MOV with alpha: ProRes 4444 (profile 4) yuva444p10le and PCM audio', () => {
+    const args = outputArgs(video, { kind: 'file', path: 'a.mov', format: 'mov-alpha' });
+    expect(after(args, '-c:v')).toBe('prores_aw');
+    expect(after(args, '-profile:v')).toBe('4');
+    expect(after(args, '-pix_fmt')).toBe('yuva444p10le');
+    expect(after(args, '-c:a')).toBe('pcm_s16le');
+    expect(args.slice(-4)).toEqual(['-f', 'mov', '-y', 'a.mov']);
+  });
+
   it('RTMP: H.264 baseline zerolatency + AAC in FLV, no -y', () => {
     const args = outputArgs({ ...video, fps: 30 }, { kind: 'rtmp', url: 'rtmp://h:1935/live/s' });
     expect(after(args, '-profile:v')).toBe('baseline');

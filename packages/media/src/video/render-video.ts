@@ -1,0 +1,99 @@
+import { rm } from 'node:fs/promises';
+import { SESSION_SAMPLE_RATE } from '@dhuman/core';
+import { FfmpegEncoder } from '../encoder/ffmpeg-encoder.js';
+import { AvatarFrameRenderer } from '../render/avatar-frame-renderer.js';
+import { encodeFrames } from './encode-frames.js';
+import { fitAudio, planFrames } from './frame-plan.js';
+import { throttleProgress } from './progress-throttle.js';
+import { groupSentences, toVideoWords } from './sentences.js';
+import { collectSpeech } from './speech-timeline.js';
+import { withVideoBackground } from './video-background.js';
+import { videoSettings } from './video-settings.js';
+import type { RenderVideoOptions, VideoProgressListener, VideoResult } from './video-types.js';
+
+/**
+ * How long ffmpeg may take to finish after the last frame. It holds only a few frames by then (the pipes and
+ * the encoder's own delay), which take well under a second even for ProRes at 720p; the margin is for a busy
+ * machine.
+ */
+const FINISH_TIMEOUT_MS = 30_000;
+
+/**
+ * Renders a talking-avatar video file from synthesized speech: every frame of the speech and an idle tail,
+ * drawn on the render worker and encoded by an ffmpeg child, as fast as both go (not paced to real time).
+ *
+ * Rejects with a `RangeError` for bad options (before any work), the signal's reason when `options.signal`
+ * aborts, or the renderer's / encoder's error. In every failure ffmpeg and the worker are stopped and the
+ * partial file is removed before the promise settles.
+ */
+export async function renderVideo(
+  options: RenderVideoOptions,
+  onProgress?: VideoProgressListener,
+): Promise<VideoResult> {
+  const settings = videoSettings(options);
+  const { signal } = options;
+  const speech = await collectSpeech(options.speech, signal);
+  const plan = planFrames(speech.speechMs, settings.tailMs, settings.fps, SESSION_SAMPLE_RATE);
+  const audio = fitAudio(plan, speech.pcm);
+
+  const encoder = new FfmpegEncoder();
+  let encoderFailure: unknown;
+  // ffmpeg dying mid-run fails the next write; this keeps its exit code and stderr for the error we throw.
+  encoder.on('error', (error) => (encoderFailure ??= error));
+  const renderers: AvatarFrameRenderer[] = [];
+  const closeRenderers = (): Promise<unknown> => Promise.all(renderers.map((r) => r.close()));
+  const stop = (): Promise<unknown> => Promise.all([closeRenderers(), encoder.close()]);
+  const onAbort = (): void => void stop();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    signal?.throwIfAborted();
+    const manifest = withVideoBackground(options.manifest, settings.background);
+    const starting = Array.from({ length: settings.renderThreads }, (_, i) =>
+      AvatarFrameRenderer.create({
+        manifest,
+        width: settings.width,
+        height: settings.height,
+        label: `video ${settings.path} #${i}`,
+      }).then((renderer) => {
+        // Kept even if another fails to start or the render is cancelled meanwhile, so that it is closed too.
+        renderers.push(renderer);
+        return renderer;
+      }),
+    );
+    const started = await Promise.allSettled(starting);
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    signal?.throwIfAborted();
+    await encoder.start({
+      video: { width: settings.width, height: settings.height, fps: settings.fps },
+      audio: { sampleRate: SESSION_SAMPLE_RATE },
+      target: { kind: 'file', path: settings.path, format: settings.format },
+      ...(options.ffmpegCommand === undefined ? {} : { command: options.ffmpegCommand }),
+    });
+    signal?.throwIfAborted();
+    const report = throttleProgress(onProgress, plan.totalFrames);
+    await encodeFrames(renderers, encoder, plan, speech.mouth, audio, report);
+    await encoder.end(FINISH_TIMEOUT_MS);
+  } catch (error) {
+    await stop();
+    await rm(settings.path, { force: true });
+    throw signal?.aborted ? signal.reason : (encoderFailure ?? error);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    await closeRenderers();
+  }
+
+  const words = toVideoWords(speech.words);
+  return {
+    path: settings.path,
+    format: settings.format,
+    durationMs: plan.durationMs,
+    speechMs: speech.speechMs,
+    frames: plan.totalFrames,
+    width: settings.width,
+    height: settings.height,
+    fps: settings.fps,
+    words,
+    sentences: groupSentences(speech.words, options.text),
+  };
+}

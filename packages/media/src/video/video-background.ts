@@ -1,0 +1,14 @@
+import type { AvatarManifest } from '@dhuman/avatar';
+import type { VideoBackground } from './video-types.js';
+
+/**
+ * Fully transparent black. The renderer fills its background with the manifest's paint on a canvas the worker
+ * has just cleared, and filling with zero alpha leaves the cleared pixels as they are: the avatar comes out on
+ * nothing, with no change to the renderer or the worker.
+ */
+const TRANSPARENT = '#00000000';
+
+/** A copy of `manifest` whose background is the video's (the input is not modified). */
+export function withVideoBackground(manifest: AvatarManifest, background: VideoBackground): AvatarManifest {
+  return { ...manifest, background: background === 'transparent' ? TRANSPARENT : background.color };
+}
