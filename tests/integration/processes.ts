@@ -32,32 +32,43 @@ export function renderThreads(): number {
   return n;
 }
 
-/** UDP sockets this process holds (its fds that are sockets listed in /proc/net/udp), e.g. the RTP fan-out's. */
-export function udpSocketCount(): number {
-  const udp = new Set(
-    readFileSync('/proc/net/udp', 'utf8')
-      .split('\n')
-      .slice(1)
-      .map((line) => line.trim().split(/\s+/)[9])
-      .filter(Boolean),
-  );
-  let n = 0;
+/** The UDP sockets in /proc/net/udp: local address (hex `ip:port`) by inode. */
+function udpSockets(): Map<string, string> {
+  const byInode = new Map<string, string>();
+  for (const line of readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    if (fields[9] && fields[1]) byInode.set(fields[9], fields[1]);
+  }
+  return byInode;
+}
+
+/** Inodes of the sockets this process holds open. */
+function ownSocketInodes(): string[] {
+  const inodes: string[] = [];
   for (const fd of readdirSync('/proc/self/fd')) {
     try {
       const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))?.[1];
-      if (inode && udp.has(inode)) n++;
+      if (inode) inodes.push(inode);
     } catch {
       // closed while we looked
     }
   }
-  return n;
+  return inodes;
 }
 
-/** Whether a UDP socket is bound to this local port (from /proc/net/udp), e.g. one of a stream's RTP ports. */
+/** UDP sockets this process holds (what a leak of RTP sockets would raise). */
+export function udpSocketCount(): number {
+  const udp = udpSockets();
+  return ownSocketInodes().filter((inode) => udp.has(inode)).length;
+}
+
+/**
+ * Whether this process holds a UDP socket bound to this local port, e.g. one of a stream's RTP ports. Only this
+ * process's sockets count: test files run side by side in other processes, and one of them may bind the same
+ * port number as soon as a stream has released it (a CI run once failed on exactly that).
+ */
 export function udpPortBound(port: number): boolean {
   const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  return readFileSync('/proc/net/udp', 'utf8')
-    .split('\n')
-    .slice(1)
-    .some((line) => line.trim().split(/\s+/)[1]?.endsWith(hex));
+  const udp = udpSockets();
+  return ownSocketInodes().some((inode) => udp.get(inode)?.endsWith(hex) === true);
 }

@@ -126,6 +126,7 @@ describe('idle timeout', { timeout: 60_000 }, () => {
     expect(closed.CloseType).toBe(2);
     await waitFor(() => Promise.resolve(childProcesses('ffmpeg').includes(pid) ? undefined : true), 5_000);
     await waitFor(() => Promise.resolve(renderThreads() === baseline.render || undefined), 5_000);
-    expect(ports.some(udpPortBound)).toBe(false);
+    // The RTP sockets close last, once ffmpeg and the worker have ended.
+    await waitFor(() => Promise.resolve(ports.some(udpPortBound) ? undefined : true), 5_000);
   });
 });
