@@ -38,8 +38,6 @@ export class VoiceInput {
   readonly #session: VoiceSession;
   readonly #vad: VoiceActivityDetection;
   readonly #asr: AsrStream;
-  /** Samples received so far: the voice stream's own clock, for `AtMs`. */
-  #samples = 0;
   readonly #preRoll: Int16Array[] = [];
   #preRollSamples = 0;
   #current: Utterance | undefined;
@@ -57,7 +55,6 @@ export class VoiceInput {
   push(pcm: Int16Array): void {
     if (this.#closed || pcm.length === 0) return;
     const heard = this.#session.microphoneMuted ? new Int16Array(pcm.length) : pcm;
-    this.#samples += heard.length;
     const events = this.#vad.push(heard);
     let wrote = false;
     for (const event of events) {
@@ -150,10 +147,5 @@ export class VoiceInput {
     while (this.#preRoll.length > 1 && this.#preRollSamples - this.#preRoll[0]!.length >= PRE_ROLL_SAMPLES) {
       this.#preRollSamples -= this.#preRoll.shift()!.length;
     }
-  }
-
-  /** Position of the voice stream, ms from its first sample. */
-  get positionMs(): number {
-    return (this.#samples * 1000) / ASR_SAMPLE_RATE;
   }
 }
