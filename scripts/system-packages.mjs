@@ -28,6 +28,14 @@ export const systemPackages = [
     for: 'run',
     why: 'live streams and videos are encoded by an ffmpeg child process',
   },
+  // Burned-in video subtitles: libass finds the face through fontconfig; Noto Sans CJK covers Latin and CJK text.
+  {
+    command: 'NotoSansCJK-Regular.ttc',
+    file: '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc',
+    pkg: 'fonts-noto-cjk',
+    for: 'run',
+    why: 'burned-in video subtitles draw Chinese, Japanese and Korean text',
+  },
   // Speech recognition of the voice channel: Debian's pocketsphinx (its library, loaded by a child process) and
   // the US English model, which the library package does not pull in.
   {

@@ -10,6 +10,10 @@ export interface BenchOptions {
   durationSec: number;
   /** Progress for humans; goes to stderr so stdout stays table + JSON. */
   progress: (message: string) => void;
+  /** `--runs`: repetitions of each measurement, for benches that repeat one (undefined: the bench's default). */
+  runs?: number | undefined;
+  /** `--tasks`: jobs submitted at once, for benches that submit a batch (undefined: the bench's default). */
+  tasks?: number | undefined;
 }
 
 export interface BenchTable {

@@ -9,6 +9,7 @@ import { registerSay } from './commands/say.js';
 import { registerServe } from './commands/serve.js';
 import { registerSession } from './commands/session.js';
 import { registerSign } from './commands/sign.js';
+import { registerVideo } from './commands/video.js';
 import { VERSION } from './version.js';
 
 const program = new Command()
@@ -21,6 +22,7 @@ registerServe(program);
 registerSign(program);
 registerSession(program);
 registerSay(program);
+registerVideo(program);
 registerCredential(program);
 registerProject(program);
 registerAvatar(program);

@@ -10,3 +10,5 @@ export { renderVideo } from './video/render-video.js';
 export { groupSentences, joinWords } from './video/sentences.js';
 export * from './video/subtitles.js';
 export * from './video/text-timestamps.js';
+export { concatClips } from './video/concat-clips.js';
+export type { ConcatClipsOptions, ConcatClipsResult } from './video/concat-clips.js';

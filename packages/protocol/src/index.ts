@@ -7,3 +7,4 @@ export * from './validation.js';
 export * from './errors-doc.js';
 export * from './drive-api.js';
 export * from './blendshapes.js';
+export * from './video-api.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { ProjectStore, SessionManager } from '@dhuman/core';
-import { CONFIG_PATHS, DRIVE_PATHS, SESSION_PATHS } from '@dhuman/protocol';
+import { CONFIG_PATHS, DRIVE_PATHS, SESSION_PATHS, VIDEO_PATHS } from '@dhuman/protocol';
 import type { ServerAssetCatalog } from './avatars/asset-catalog.js';
 import type { AvatarRegistry } from './avatars/avatar-registry.js';
 import type { DevTokens } from './auth/dev-tokens.js';
@@ -20,11 +20,15 @@ import { BODY_LIMIT_BYTES, registerEnvelopeHandling } from './http/envelope.js';
 import { registerOpsRoutes } from './http/ops-routes.js';
 import { registerSessionRoutes } from './http/session-routes.js';
 import { registerStreamRoutes } from './http/stream-routes.js';
+import { registerMediaRoutes } from './http/media-routes.js';
+import { registerVideoRoutes } from './http/video-routes.js';
 import type { ServerMetrics } from './metrics.js';
 import type { StreamTokens } from './stream/play-tokens.js';
 import type { StreamFormat } from './stream/session-stream.js';
 import type { SessionStreams } from './stream/session-streams.js';
 import { newRequestIdGenerator, redactUrl } from './request-ids.js';
+import type { MediaLinks } from './video/media-links.js';
+import type { VideoService } from './video/video-service.js';
 
 export interface AppDeps {
   config: ServerConfig;
@@ -40,12 +44,17 @@ export interface AppDeps {
   avatars: AvatarRegistry;
   assets: ServerAssetCatalog;
   devTokens: DevTokens;
+  video: VideoService;
+  mediaLinks: MediaLinks;
+  /** `<data-dir>/media`, where finished tasks' files are served from. */
+  mediaRoot: string;
 }
 
 const KNOWN_PATHS: ReadonlySet<string> = new Set([
   ...Object.values(SESSION_PATHS),
   ...Object.values(CONFIG_PATHS),
   DRIVE_PATHS.command,
+  ...Object.values(VIDEO_PATHS),
 ]);
 
 /** Builds the fastify app with every route and hook; listening is the caller's business. */
@@ -104,6 +113,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerProjectRoutes(app, { projects: deps.projects, assets: deps.assets });
   registerAvatarRoutes(app, { avatars: deps.avatars, projects: deps.projects });
   registerDevTokenRoute(app, deps.devTokens);
+  registerVideoRoutes(app, deps.video);
+  await registerMediaRoutes(app, { links: deps.mediaLinks, mediaRoot: deps.mediaRoot });
   await registerStreamRoutes(app, {
     streams: deps.streams,
     tokens: deps.tokens,

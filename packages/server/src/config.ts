@@ -50,6 +50,23 @@ export interface ServerConfig {
   llm: LlmConfig;
   /** Speech recognition of the voice channel. */
   asr: AsrConfig;
+  /** Offline video generation (the videomaker API). */
+  video: VideoConfig;
+}
+
+export interface VideoConfig {
+  /** Tasks rendered at once; each keeps about one core busy (drawing) and part of another (encoding). */
+  workers: number;
+  /** Finished tasks and their files are deleted this long after they end (IVH keeps them 7 days). */
+  retentionMs: number;
+  /** Unfinished (queued or rendering) tasks one appkey may have; more get 100008. */
+  maxTasksPerAppkey: number;
+  /** Unfinished tasks of all appkeys together: the bound of the queue. */
+  maxQueuedTasks: number;
+  /** Credentials for `VideoStorageS3Url` values of the form `s3://bucket/prefix`; pre-signed URLs need none. */
+  s3:
+    | { endpoint: string | undefined; region: string; accessKeyId: string; secretAccessKey: string }
+    | undefined;
 }
 
 export interface LlmConfig {
@@ -172,6 +189,14 @@ const schema = z.object({
     .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, { error: 'use a BCP 47 tag such as en-US' })
     .default('en-US'),
   voiceChannels: intIn(0, 10_000).optional(),
+  videoWorkers: intIn(1, 256).optional(),
+  videoRetentionDays: z.coerce.number().min(0.001).max(3650).default(7),
+  videoMaxTasks: intIn(1, 100_000).default(10),
+  videoMaxQueued: intIn(1, 1_000_000).default(1000),
+  s3Endpoint: z.url({ protocol: /^https?$/ }).optional(),
+  s3Region: z.string().min(1).max(64).default('us-east-1'),
+  s3AccessKeyId: z.string().min(1).max(256).optional(),
+  s3SecretAccessKey: z.string().min(1).max(256).optional(),
 });
 
 /** Where each field comes from in the environment, for reading and for error messages. */
@@ -213,6 +238,14 @@ const ENV_NAMES: Record<keyof z.input<typeof schema>, string> = {
   asrKey: 'DHUMAN_ASR_KEY',
   asrLanguage: 'DHUMAN_ASR_LANGUAGE',
   voiceChannels: 'DHUMAN_VOICE_CHANNELS',
+  videoWorkers: 'DHUMAN_VIDEO_WORKERS',
+  videoRetentionDays: 'DHUMAN_VIDEO_RETENTION_DAYS',
+  videoMaxTasks: 'DHUMAN_VIDEO_MAX_TASKS',
+  videoMaxQueued: 'DHUMAN_VIDEO_MAX_QUEUED',
+  s3Endpoint: 'DHUMAN_S3_ENDPOINT',
+  s3Region: 'DHUMAN_S3_REGION',
+  s3AccessKeyId: 'DHUMAN_S3_ACCESS_KEY_ID',
+  s3SecretAccessKey: 'DHUMAN_S3_SECRET_ACCESS_KEY',
 };
 
 const FLAG_NAMES: Partial<Record<keyof typeof ENV_NAMES, string>> = {
@@ -257,6 +290,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
   }
   if (c.asr === 'openai' && (c.asrUrl === undefined || c.asrModel === undefined)) {
     throw new ConfigError('DHUMAN_ASR=openai needs DHUMAN_ASR_URL and DHUMAN_ASR_MODEL');
+  }
+  if ((c.s3AccessKeyId === undefined) !== (c.s3SecretAccessKey === undefined)) {
+    throw new ConfigError('DHUMAN_S3_ACCESS_KEY_ID and DHUMAN_S3_SECRET_ACCESS_KEY must be set together');
   }
   const portRange = c.icePortRange?.split('-').map(Number) as [number, number] | undefined;
   if (portRange && !(portRange[0] >= 1024 && portRange[0] < portRange[1] && portRange[1] <= 65535)) {
@@ -310,6 +346,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: ConfigFl
       apiKey: c.asrKey,
       language: c.asrLanguage,
       maxChannels: c.voiceChannels ?? Math.max(2, availableParallelism() * 2),
+    },
+    video: {
+      workers: c.videoWorkers ?? Math.max(1, availableParallelism() - 1),
+      retentionMs: Math.round(c.videoRetentionDays * 86_400_000),
+      maxTasksPerAppkey: c.videoMaxTasks,
+      maxQueuedTasks: c.videoMaxQueued,
+      s3:
+        c.s3AccessKeyId && c.s3SecretAccessKey
+          ? {
+              endpoint: c.s3Endpoint,
+              region: c.s3Region,
+              accessKeyId: c.s3AccessKeyId,
+              secretAccessKey: c.s3SecretAccessKey,
+            }
+          : undefined,
     },
   };
 }

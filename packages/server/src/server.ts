@@ -16,7 +16,13 @@ import { ServerAssetCatalog } from './avatars/asset-catalog.js';
 import { loadSharedAvatars } from './avatars/avatar-folders.js';
 import { AvatarRegistry } from './avatars/avatar-registry.js';
 import { DevTokens } from './auth/dev-tokens.js';
-import { ensureAvatarAssets, ensureBuiltins, ensureCredential, type EnsuredCredential } from './bootstrap.js';
+import {
+  DEFAULT_VOICE,
+  ensureAvatarAssets,
+  ensureBuiltins,
+  ensureCredential,
+  type EnsuredCredential,
+} from './bootstrap.js';
 import type { ServerConfig } from './config.js';
 import { ServerMetrics } from './metrics.js';
 import { SqliteStore } from './store/sqlite-store.js';
@@ -34,6 +40,12 @@ import { DialogueEngines } from './dialogue/dialogue-engines.js';
 import { dialogueEngineFactory } from './dialogue/engine-factory.js';
 import { createAsr } from './voice/create-asr.js';
 import { VOICE_CHANNEL_PATTERN, VoiceChannels } from './voice/voice-channel.js';
+import { MediaLinks } from './video/media-links.js';
+import { DEFAULT_VIDEO_INPUT_LIMITS } from './video/video-inputs.js';
+import { VideoJobRunner } from './video/video-job.js';
+import { VideoService } from './video/video-service.js';
+import { SqliteVideoTaskStore } from './video/video-task-store.js';
+import { VirtualmanResolver } from './video/virtualman.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -55,6 +67,10 @@ export interface RunningServer {
   voices: VoiceChannels;
   /** The dialogue engines of the projects in use. */
   dialogues: DialogueEngines;
+  /** Video generation: the task queue and its worker pool. */
+  video: VideoService;
+  /** Video tasks a previous process left unfinished and that were queued again at start-up. */
+  requeuedVideoTasks: number;
   streamTokens: StreamTokens;
   /** Sessions found live at start-up and closed as lost to the restart. */
   recoveredSessions: number;
@@ -73,6 +89,9 @@ export interface StartOptions {
   /** Environment for engine adapters (DHUMAN_TTS_URL…); defaults to process.env. */
   env?: NodeJS.ProcessEnv;
 }
+
+/** A push to the customer's storage may take this long (a large video over a slow link). */
+const STORAGE_TIMEOUT_MS = 10 * 60_000;
 
 /** Expired dev tokens are refused at once; this only keeps the table small. */
 const DEV_TOKEN_PURGE_MS = 10 * 60_000;
@@ -199,6 +218,37 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       log: { info: (o, m) => app.log.info(o, m), warn: (o, m) => app.log.warn(o, m) },
     });
     metrics.observeStreams(streams);
+    const mediaRoot = join(config.dataDir, 'media');
+    mkdirSync(mediaRoot, { recursive: true, mode: 0o700 });
+    const mediaLinks = new MediaLinks(streamTokens, () => baseUrl);
+    const resolver = new VirtualmanResolver(store, assets);
+    const s3 = config.video.s3;
+    const video = new VideoService({
+      store: new SqliteVideoTaskStore(store.database),
+      runner: new VideoJobRunner({
+        tts: speechEngine.tts,
+        resolver,
+        mediaRoot,
+        limits: DEFAULT_VIDEO_INPUT_LIMITS,
+        ...(s3 && { s3: { ...s3, forcePathStyle: s3.endpoint !== undefined } }),
+        storageTimeoutMs: STORAGE_TIMEOUT_MS,
+      }),
+      resolver,
+      voices: () => speechEngine.tts.voices(),
+      defaultVoice: DEFAULT_VOICE,
+      links: mediaLinks,
+      mediaRoot,
+      concurrency: config.video.workers,
+      retentionMs: config.video.retentionMs,
+      maxTasksPerAppkey: config.video.maxTasksPerAppkey,
+      maxQueuedTasks: config.video.maxQueuedTasks,
+      // Called only once the app exists (tasks start after listening).
+      log: {
+        info: (o, m) => app.log.info(o, m),
+        warn: (o, m) => app.log.warn(o, m),
+        error: (o, m) => app.log.error(o, m),
+      },
+    });
     const app = await buildApp({
       drives,
       config,
@@ -212,6 +262,9 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       avatars,
       assets,
       devTokens,
+      video,
+      mediaLinks,
+      mediaRoot,
     });
     for (const problem of shared.problems) {
       app.log.warn({ dir: problem.dir, reason: problem.message }, 'avatar folder skipped');
@@ -271,6 +324,14 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       },
     );
     manager.startIdleSweep();
+    // After listening, so the links in getprogress and callbacks carry the server's real address.
+    const requeuedVideoTasks = video.start();
+    if (requeuedVideoTasks > 0) {
+      app.log.warn(
+        { tasks: requeuedVideoTasks },
+        'video tasks left unfinished by a previous process queued again',
+      );
+    }
     const purgeTimer = setInterval(() => {
       try {
         devTokens.purge();
@@ -294,6 +355,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
         clearInterval(purgeTimer);
         manager.closeAllForRestart();
         manager.shutdown();
+        await video.close();
         channels.close();
         taps.close();
         voices.close();
@@ -326,6 +388,8 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
       streams,
       voices,
       dialogues,
+      video,
+      requeuedVideoTasks,
       streamTokens,
       recoveredSessions,
       speechReady,

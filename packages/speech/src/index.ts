@@ -6,6 +6,7 @@ export * from './ssml/parse-ssml.js';
 export * from './ssml/strip-tags.js';
 export * from './text/sentence-splitter.js';
 export * from './lipsync/audio-estimator.js';
+export * from './lipsync/audio-speech.js';
 export * from './lipsync/phoneme-visemes.js';
 export * from './lipsync/blendshapes.js';
 export * from './render/render-speech.js';

@@ -11,6 +11,7 @@ import {
 import { IvhError, SPEAK_STATUS, type DriveEventPayload } from '@dhuman/protocol';
 import { wavFile } from '@dhuman/speech';
 import { resolveTarget, withClientOptions, type ClientFlags } from '../client-options.js';
+import { Interruption } from '../interruption.js';
 
 interface SayFlags extends ClientFlags {
   session?: string;
@@ -340,27 +341,6 @@ async function abortable<T>(work: Promise<T>, signal: AbortSignal, graceMs = 0):
   } finally {
     clearTimeout(timer);
     if (onAbort) signal.removeEventListener('abort', onAbort);
-  }
-}
-
-/** Ctrl-C: the first press aborts `signal`, so the command stops the avatar and cleans up; a second exits. */
-class Interruption {
-  readonly #controller = new AbortController();
-  readonly #onSigint = () => {
-    if (this.#controller.signal.aborted) process.exit(130);
-    this.#controller.abort(new Error('interrupted'));
-  };
-
-  constructor() {
-    process.on('SIGINT', this.#onSigint);
-  }
-
-  get signal(): AbortSignal {
-    return this.#controller.signal;
-  }
-
-  dispose(): void {
-    process.off('SIGINT', this.#onSigint);
   }
 }
 

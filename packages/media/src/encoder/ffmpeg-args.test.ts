@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildFfmpegArgs, inputArgs, outputArgs } from './ffmpeg-args.js';
+import { buildFfmpegArgs, fileCodecArgs, fileUrl, inputArgs, outputArgs } from './ffmpeg-args.js';
 
 const video = { width: 512, height: 512, fps: 25 };
 const audio = { sampleRate: 24000 };
@@ -112,5 +112,46 @@ describe('outputArgs', () => {
       'rtp://10.0.0.2:6000?pkt_size=1200',
       'rtp://10.0.0.2:6002?pkt_size=1200',
     ]);
+  });
+});
+
+describe('filter graphs (compositions)', () => {
+  const filter = { images: ['/pics/bg.png', 'logo.png'], graph: '[0:v][2:v]overlay[vout]' };
+
+  it('adds the images as inputs 2.. (file: URLs, absolute), the graph, and encodes its output instead of the frames', () => {
+    const target = { kind: 'file' as const, path: '/tmp/o.mp4', format: 'mp4' as const };
+    const args = buildFfmpegArgs({ video, audio, target, filter });
+    const plain = buildFfmpegArgs({ video, audio, target });
+    const inputsEnd = plain.indexOf('pipe:3') + 1;
+    expect(args.slice(0, inputsEnd)).toEqual(plain.slice(0, inputsEnd));
+    expect(args.slice(inputsEnd, inputsEnd + 6)).toEqual([
+      ...['-i', 'file:/pics/bg.png', '-i', `file:${process.cwd()}/logo.png`],
+      ...['-filter_complex', '[0:v][2:v]overlay[vout]'],
+    ]);
+    expect(args.slice(inputsEnd + 6)).toEqual([
+      '-map',
+      '[vout]',
+      '-map',
+      '1:a:0',
+      ...plain.slice(inputsEnd + 4),
+    ]);
+  });
+
+  it('is for files only', () => {
+    expect(() =>
+      buildFfmpegArgs({ video, audio, target: { kind: 'rtmp', url: 'rtmp://h/a' }, filter }),
+    ).toThrow(/file target/);
+  });
+
+  it('fileCodecArgs: what outputArgs writes for a file, without maps and path', () => {
+    for (const format of ['mp4', 'webm', 'webm-alpha', 'mov-alpha'] as const) {
+      const args = outputArgs(video, { kind: 'file', path: 'x', format });
+      expect(args.slice(4, -2)).toEqual(fileCodecArgs(video, format));
+    }
+  });
+
+  it('fileUrl: never read as another protocol or an option', () => {
+    expect(fileUrl('/a/http://b.png')).toBe('file:/a/http:/b.png');
+    expect(fileUrl('-i')).toBe(`file:${process.cwd()}/-i`);
   });
 });

@@ -3,6 +3,7 @@
  * stdin, s16le mono PCM on fd 3, and one output chosen by an {@link EncoderTarget}. The codec settings are the
  * ones measured in docs (components.md, "Video pipeline"): x264 `ultrafast`/`zerolatency`, VP8 realtime.
  */
+import { resolve } from 'node:path';
 
 export interface VideoInputFormat {
   /** Frame width in pixels; even, because every output is yuv420p. */
@@ -67,6 +68,19 @@ export interface FfmpegArgsOptions {
   video: VideoInputFormat;
   audio: AudioInputFormat;
   target: EncoderTarget;
+  /** Pictures composed around the frames by ffmpeg; file targets only. */
+  filter?: VideoFilterGraph;
+}
+
+/**
+ * A composition done by ffmpeg rather than the render worker: still images as inputs 2, 3, … (after the frames
+ * and the audio) and a `-filter_complex` graph that reads `[0:v]` and them and ends in `[vout]`, which is encoded
+ * in place of the frames. The output's size is whatever the graph makes; `video` describes the input frames.
+ */
+export interface VideoFilterGraph {
+  /** Local image files, in input order; each gives its frame(s) once (a graph repeats them with `loop`). */
+  images: readonly string[];
+  graph: string;
 }
 
 /** RTP payload size that fits a 1500-byte MTU with room for SRTP and TURN overhead. */
@@ -164,6 +178,8 @@ function opusArgs(): string[] {
 }
 
 const MAP_BOTH = ['-map', '0:v:0', '-map', '1:a:0'];
+/** The filter graph's output label (see {@link VideoFilterGraph}). */
+export const FILTER_OUTPUT = '[vout]';
 
 /** Output arguments for one target (two outputs for RTP). */
 export function outputArgs(video: VideoInputFormat, target: EncoderTarget): string[] {
@@ -189,21 +205,24 @@ export function outputArgs(video: VideoInputFormat, target: EncoderTarget): stri
   }
 }
 
-function fileOutputArgs(video: VideoInputFormat, target: FileTarget): string[] {
-  switch (target.format) {
+function fileOutputArgs(video: VideoInputFormat, target: FileTarget, maps = MAP_BOTH): string[] {
+  return [...maps, ...fileCodecArgs(video, target.format), '-y', target.path];
+}
+
+/**
+ * The codecs and muxer of a file format, without inputs, maps or path: what {@link outputArgs} writes for a
+ * file, for other commands that must make the same files (joining clips).
+ */
+export function fileCodecArgs(video: VideoInputFormat, format: FileFormat): string[] {
+  switch (format) {
     case 'mp4':
-      return [
-        ...MAP_BOTH,
-        ...x264Args(video, false),
-        ...aacArgs(),
-        ...['-movflags', '+faststart', '-f', 'mp4', '-y', target.path],
-      ];
+      return [...x264Args(video, false), ...aacArgs(), ...['-movflags', '+faststart', '-f', 'mp4']];
     case 'webm':
-      return [...MAP_BOTH, ...vp8Args(video), ...opusArgs(), '-f', 'webm', '-y', target.path];
+      return [...vp8Args(video), ...opusArgs(), '-f', 'webm'];
     case 'webm-alpha':
-      return [...MAP_BOTH, ...vp9AlphaArgs(video), ...opusArgs(), '-f', 'webm', '-y', target.path];
+      return [...vp9AlphaArgs(video), ...opusArgs(), '-f', 'webm'];
     case 'mov-alpha':
-      return [...MAP_BOTH, ...proresAlphaArgs(), ...pcmArgs(), '-f', 'mov', '-y', target.path];
+      return [...proresAlphaArgs(), ...pcmArgs(), '-f', 'mov'];
   }
 }
 
@@ -279,11 +298,30 @@ function liveOutputArgs(video: VideoInputFormat, target: LiveTarget): string[] {
 /** The whole argument list (without the `ffmpeg` command itself). Throws `RangeError` on a bad format. */
 export function buildFfmpegArgs(options: FfmpegArgsOptions): string[] {
   validateFormat(options.video, options.audio);
+  const { filter, target } = options;
+  if (filter === undefined) {
+    return [
+      ...globalArgs(),
+      ...inputArgs(options.video, options.audio),
+      ...outputArgs(options.video, target),
+    ];
+  }
+  if (target.kind !== 'file') throw new RangeError(`a filter graph needs a file target, not ${target.kind}`);
   return [
     ...globalArgs(),
     ...inputArgs(options.video, options.audio),
-    ...outputArgs(options.video, options.target),
+    ...filter.images.flatMap((path) => ['-i', fileUrl(path)]),
+    ...['-filter_complex', filter.graph],
+    ...fileOutputArgs(options.video, target, ['-map', FILTER_OUTPUT, '-map', '1:a:0']),
   ];
+}
+
+/**
+ * A local path as ffmpeg's `file:` URL, so that nothing in it is read as another protocol (`http:`, `concat:`, …)
+ * or, relative, as an option.
+ */
+export function fileUrl(path: string): string {
+  return `file:${resolve(path)}`;
 }
 
 function validateFormat(video: VideoInputFormat, audio: AudioInputFormat): void {

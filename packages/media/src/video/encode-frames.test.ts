@@ -9,8 +9,14 @@ import { fitAudio, planFrames } from './frame-plan.js';
 class FakeRenderer implements VideoFrameRenderer {
   readonly maxInFlight = 3;
   readonly frames: RenderFrame[] = [];
+  /** Frames handed back, by their byte (the frame number). */
+  readonly recycled: number[] = [];
   inFlight = 0;
   peak = 0;
+
+  recycle(rgba: Uint8Array): void {
+    this.recycled.push(rgba[0] ?? -1);
+  }
 
   render(frame: RenderFrame): Promise<Uint8Array> {
     if (this.inFlight >= this.maxInFlight) return Promise.reject(new Error('busy'));
@@ -29,10 +35,13 @@ class FakeRenderer implements VideoFrameRenderer {
 class FakeEncoder implements VideoEncoderInput {
   readonly video: number[] = [];
   audioSamples = 0;
+  /** Called when a frame's write resolves, before anything else can see it. */
+  onWritten: (frame: number) => void = () => undefined;
 
   async writeFrame(rgba: Uint8Array): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 1));
     this.video.push(rgba[0] ?? -1);
+    this.onWritten(rgba[0] ?? -1);
   }
 
   writeAudio(pcm: Int16Array): Promise<void> {
@@ -62,6 +71,27 @@ describe('encodeFrames', () => {
     renderers.forEach((renderer, r) => {
       expect(renderer.peak).toBeLessThanOrEqual(renderer.maxInFlight);
       expect(renderer.frames.every((f) => Math.round(f.timeSec * 25) % n === r)).toBe(true);
+    });
+  });
+
+  it('hands each frame back to the renderer that drew it, only once ffmpeg has taken it', async () => {
+    const renderers = [new FakeRenderer(), new FakeRenderer()];
+    const encoder = new FakeEncoder();
+    const written = new Set<number>();
+    encoder.onWritten = (frame) => written.add(frame);
+    const early: number[] = [];
+    for (const renderer of renderers) {
+      const recycle = renderer.recycle.bind(renderer);
+      renderer.recycle = (rgba) => {
+        if (!written.has(rgba[0] ?? -1)) early.push(rgba[0] ?? -1);
+        recycle(rgba);
+      };
+    }
+    await encodeFrames(renderers, encoder, plan, mouth, audio, () => undefined);
+    expect(early).toEqual([]);
+    renderers.forEach((renderer, r) => {
+      const drawn = Array.from({ length: plan.totalFrames }, (_, i) => i).filter((i) => i % 2 === r);
+      expect(renderer.recycled).toEqual(drawn);
     });
   });
 

@@ -1,5 +1,6 @@
 import type { AvatarManifest } from '@dhuman/avatar';
 import type { SpeechSegment } from '@dhuman/core';
+import type { SubtitleCue } from './subtitles.js';
 
 /**
  * The containers a video can be made in: `mp4` (H.264 + AAC, opaque), `webm-alpha` (VP9 with an alpha plane +
@@ -43,10 +44,56 @@ export interface RenderVideoOptions {
    * at once already fills them.
    */
   renderThreads?: number;
+  /** Pictures around the avatar, composed by ffmpeg (see `VideoComposition`); absent or empty: none. */
+  composition?: VideoComposition;
   /** Aborting kills ffmpeg and the render worker, removes the partial file and rejects with the reason. */
   signal?: AbortSignal;
   /** The ffmpeg binary; default `ffmpeg` on PATH. */
   ffmpegCommand?: string;
+}
+
+/**
+ * What goes around the avatar, composed by ffmpeg on its own core while the render worker draws: a background
+ * picture under it, logos and subtitles over it, and the avatar moved, scaled and turned.
+ */
+export interface VideoComposition {
+  /**
+   * Local image file (PNG/JPEG/WebP/BMP…), scaled to cover the whole frame (cropped, aspect kept); its transparent
+   * parts show `background`. mp4 only: with an alpha format it is refused (RangeError), the point of those is
+   * transparency.
+   */
+  backgroundImage?: string;
+  /**
+   * Drawn in order above everything else. x, y: top-left corner in output pixels (may be partly outside the
+   * frame); scale: factor on the image's own pixel size, 0.01..10.
+   */
+  logos?: VideoLogo[];
+  /**
+   * Where the avatar layer goes: its centre moved by (x, y) output pixels from the frame centre, scaled by
+   * `scale` (0.1..3, 1 = fills the frame as without a composition) and turned `angleDeg` (-180..180, positive
+   * is clockwise) about its centre.
+   */
+  avatar?: AvatarPlacement;
+  /**
+   * Burned-in subtitles: these cues drawn at the bottom centre, white text with a dark outline, sized to the frame
+   * height. Works for every format (on transparent formats the text is opaque). CJK text needs a CJK font known
+   * to fontconfig (Debian's fonts-noto-cjk); without one those characters show as boxes.
+   */
+  subtitles?: SubtitleCue[];
+}
+
+export interface VideoLogo {
+  path: string;
+  x: number;
+  y: number;
+  scale: number;
+}
+
+export interface AvatarPlacement {
+  x: number;
+  y: number;
+  scale: number;
+  angleDeg: number;
 }
 
 /** Frames written to ffmpeg and accepted by its stdin, out of the whole video's. */

@@ -107,4 +107,28 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE projects ADD COLUMN dialogue TEXT;
   `,
+  // Video generation tasks (issue 8): the queue survives restarts. `seq` orders the queue; `spec` and `result`
+  // are JSON the video module validates; files live in <data-dir>/media/<task_id>/ until `expires_at`.
+  `
+  CREATE TABLE video_tasks (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    task_id      TEXT NOT NULL UNIQUE,
+    appkey       TEXT NOT NULL,
+    spec         TEXT NOT NULL,
+    callback_url TEXT,
+    status       TEXT NOT NULL,
+    progress     INTEGER NOT NULL DEFAULT 0,
+    result       TEXT,
+    fail_code    INTEGER NOT NULL DEFAULT 0,
+    fail_message TEXT NOT NULL DEFAULT '',
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    created_at   INTEGER NOT NULL,
+    started_at   INTEGER,
+    finished_at  INTEGER,
+    expires_at   INTEGER
+  );
+  CREATE INDEX video_tasks_unfinished ON video_tasks (status, seq) WHERE status IN ('COMMIT', 'MAKING');
+  CREATE INDEX video_tasks_unfinished_by_appkey ON video_tasks (appkey) WHERE status IN ('COMMIT', 'MAKING');
+  CREATE INDEX video_tasks_by_expiry ON video_tasks (expires_at) WHERE expires_at IS NOT NULL;
+  `,
 ];

@@ -534,6 +534,11 @@ export class SqliteStore
     return new Map(this.stmt.countByStatus.all().map((r) => [r.status as SessionStatus, r.n]));
   }
 
+  /** The open database, for the stores of other modules that keep their tables in this file (video tasks). */
+  get database(): Database.Database {
+    return this.db;
+  }
+
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
   }

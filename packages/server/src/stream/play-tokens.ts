@@ -2,8 +2,11 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** What a token lets its holder do with one session's stream. */
-export type StreamTokenPurpose = 'play' | 'publish';
+/**
+ * What a token lets its holder do: watch (`play`) or feed (`publish`) one session's stream, or download one
+ * video task's file until a time (`media`, the subject then names the file and the expiry).
+ */
+export type StreamTokenPurpose = 'play' | 'publish' | 'media';
 
 const SECRET_FILE = 'stream-secret';
 const SECRET_BYTES = 32;
