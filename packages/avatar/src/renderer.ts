@@ -1,8 +1,9 @@
-import type { Canvas2DLike, Path2DConstructor, Path2DLike } from './canvas.js';
+import type { Canvas2DLike, CanvasGradientLike, Path2DConstructor, Path2DLike } from './canvas.js';
 import { drawBrows, drawEyes } from './eyes.js';
-import type { AvatarLayer, AvatarManifest } from './format.js';
+import type { AvatarLayer, AvatarManifest, Paint } from './format.js';
 import type { IdlePose } from './motion.js';
 import { idlePose } from './motion.js';
+import { motionBounds } from './motion-box.js';
 import { drawMouth, mouthShape, weight } from './mouth.js';
 import { toStyle } from './paint.js';
 
@@ -25,6 +26,21 @@ export interface PixelBox {
   height: number;
 }
 
+export interface DrawOptions {
+  /**
+   * Draw only this part of the width×height picture, onto a canvas of the region's size (the region's top-left
+   * corner at the canvas origin): the same pixels as that part of a whole draw, for less work when only part
+   * of the picture changes (see `motionBox`). Default: the whole picture.
+   */
+  region?: PixelBox;
+  /**
+   * Which part of the picture to paint. `underlay`: the background and the static layers painted before
+   * anything that moves: the same in every frame (`frame` is ignored). `overlay`: all the rest, to paint over
+   * pixels that already hold the underlay. Default `all`: both.
+   */
+  part?: 'all' | 'underlay' | 'overlay';
+}
+
 /** Design space → output pixels: uniform scale, centred (letterboxed). */
 interface Fit {
   scale: number;
@@ -41,6 +57,10 @@ const DEG = Math.PI / 180;
 export class AvatarRenderer {
   readonly manifest: AvatarManifest;
   readonly #paths: readonly Path2DLike[];
+  /** Per layer: part of the underlay (static, and painted before any layer that moves; `front` ones never). */
+  readonly #underlay: readonly boolean[];
+  /** Gradients made once per context (they are in design space, the same every frame), not a few per frame. */
+  readonly #styles = new WeakMap<Canvas2DLike, Map<Paint, string | CanvasGradientLike>>();
 
   constructor(manifest: AvatarManifest, options: RendererOptions = {}) {
     this.manifest = manifest;
@@ -49,22 +69,45 @@ export class AvatarRenderer {
       throw new TypeError('AvatarRenderer: no Path2D here; pass options.Path2D (e.g. from @napi-rs/canvas)');
     }
     this.#paths = manifest.layers.map((layer) => new Path2D(layer.path));
+    // Front layers are painted after the face features, so only the others decide what lies under them.
+    let below = true;
+    this.#underlay = manifest.layers.map((layer) => {
+      if (layer.front) return false;
+      below &&= layer.group === 'static';
+      return below;
+    });
   }
 
-  /** Draws the whole picture (background included) scaled to fit width×height. */
-  draw(ctx: Canvas2DLike, frame: AvatarFrame, width: number, height: number): void {
+  /**
+   * Draws the picture (background included) scaled to fit width×height, or the region and part `options`
+   * say: the overlay drawn over the underlay's pixels makes the whole picture.
+   */
+  draw(
+    ctx: Canvas2DLike,
+    frame: AvatarFrame,
+    width: number,
+    height: number,
+    options: DrawOptions = {},
+  ): void {
     const manifest = this.manifest;
     const pose = idlePose(manifest, frame.timeSec);
-    const fit = this.#fit(width, height);
+    const fit = this.#fit(width, height, options.region);
+    const part = options.part ?? 'all';
     ctx.save();
-    this.#background(ctx, fit, width, height);
+    if (part !== 'overlay') this.#background(ctx, fit, options.region ?? { x: 0, y: 0, width, height });
     ctx.setTransform(fit.scale, 0, 0, fit.scale, fit.dx, fit.dy);
     ctx.globalAlpha = 1;
 
     const layers = manifest.layers;
+    const under = this.#underlay;
     layers.forEach((layer, i) => {
-      if (!layer.front) this.#layer(ctx, layer, i, pose);
+      if (!layer.front && (part === 'all' || (part === 'underlay') === under[i]))
+        this.#layer(ctx, layer, i, pose);
     });
+    if (part === 'underlay') {
+      ctx.restore();
+      return;
+    }
 
     // Face features ride on the head, shifted by the turn like layers of depth 1 (by default).
     const jaw = weight(frame.weights, 'jawOpen');
@@ -87,6 +130,23 @@ export class AvatarRenderer {
       if (layer.front) this.#layer(ctx, layer, i, pose);
     });
     ctx.restore();
+  }
+
+  /**
+   * The box, in output pixels for a width×height output, outside which every frame is the same picture (the
+   * background and the static layers): everything that moves stays inside it (see `motionBounds`). The whole
+   * output when that cannot be told.
+   */
+  motionBox(width: number, height: number): PixelBox {
+    const bounds = motionBounds(this.manifest);
+    if (!bounds) return { x: 0, y: 0, width, height };
+    const fit = this.#fit(width, height);
+    // Two pixels more on each side for antialiasing.
+    const x0 = Math.max(0, Math.floor(fit.dx + bounds[0] * fit.scale) - 2);
+    const y0 = Math.max(0, Math.floor(fit.dy + bounds[1] * fit.scale) - 2);
+    const x1 = Math.min(width, Math.ceil(fit.dx + bounds[2] * fit.scale) + 2);
+    const y1 = Math.min(height, Math.ceil(fit.dy + bounds[3] * fit.scale) + 2);
+    return { x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) };
   }
 
   /**
@@ -120,17 +180,30 @@ export class AvatarRenderer {
     ]);
   }
 
-  #fit(width: number, height: number): Fit {
+  /** Design space → canvas pixels; with a region, relative to its top-left corner. */
+  #fit(width: number, height: number, region?: PixelBox): Fit {
     const { size } = this.manifest;
     const scale = Math.min(width / size.width, height / size.height);
-    return { scale, dx: (width - size.width * scale) / 2, dy: (height - size.height * scale) / 2 };
+    const dx = (width - size.width * scale) / 2 - (region?.x ?? 0);
+    const dy = (height - size.height * scale) / 2 - (region?.y ?? 0);
+    return { scale, dx, dy };
   }
 
-  #background(ctx: Canvas2DLike, fit: Fit, width: number, height: number): void {
+  /** Fills `area` (the whole output, or the region drawn) with the background. */
+  #background(ctx: Canvas2DLike, fit: Fit, area: PixelBox): void {
     // Painted in design space, so gradients stay put on the avatar, over the whole output (letterbox too).
     ctx.setTransform(fit.scale, 0, 0, fit.scale, fit.dx, fit.dy);
-    ctx.fillStyle = toStyle(ctx, this.manifest.background);
-    ctx.fillRect(-fit.dx / fit.scale, -fit.dy / fit.scale, width / fit.scale, height / fit.scale);
+    ctx.fillStyle = this.#style(ctx, this.manifest.background);
+    ctx.fillRect(-fit.dx / fit.scale, -fit.dy / fit.scale, area.width / fit.scale, area.height / fit.scale);
+  }
+
+  #style(ctx: Canvas2DLike, paint: Paint): string | CanvasGradientLike {
+    if (typeof paint === 'string') return paint;
+    let styles = this.#styles.get(ctx);
+    if (!styles) this.#styles.set(ctx, (styles = new Map<Paint, string | CanvasGradientLike>()));
+    let style = styles.get(paint);
+    if (!style) styles.set(paint, (style = toStyle(ctx, paint)));
+    return style;
   }
 
   /** The head's transform: ride the chest's breath, bob, turn (scaled by `depth`) and roll about the pivot. */
@@ -161,11 +234,11 @@ export class AvatarRenderer {
     else if (layer.group === 'body') this.#body(ctx, pose);
     ctx.globalAlpha = layer.opacity ?? 1;
     if (layer.fill !== undefined) {
-      ctx.fillStyle = toStyle(ctx, layer.fill);
+      ctx.fillStyle = this.#style(ctx, layer.fill);
       ctx.fill(path, layer.fillRule ?? 'nonzero');
     }
     if (layer.stroke) {
-      ctx.strokeStyle = toStyle(ctx, layer.stroke.paint);
+      ctx.strokeStyle = this.#style(ctx, layer.stroke.paint);
       ctx.lineWidth = layer.stroke.width;
       ctx.lineJoin = layer.stroke.join ?? 'round';
       ctx.lineCap = layer.stroke.cap ?? 'round';

@@ -55,7 +55,10 @@ export async function loadAvatarDir(
   return { manifests, errors };
 }
 
-/** Renders one frame and returns its pixels: width×height×4 bytes of non-premultiplied RGBA, rows top down. */
+/**
+ * Renders one frame and returns its pixels: width×height×4 bytes of RGBA, rows top down, as the canvas holds
+ * them: premultiplied by alpha (the same as plain RGBA wherever the picture is opaque).
+ */
 export function renderAvatarRgba(
   manifest: AvatarManifest,
   frame: AvatarFrame,

@@ -1,7 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import type { AvatarManifest } from '@dhuman/avatar';
-import type { RenderReply, RenderRequest, RenderWorkerData } from './render-worker.js';
+import type { FramePixelFormat, RenderReply, RenderRequest, RenderWorkerData } from './render-worker.js';
 import { renderWorkerUrl } from './render-worker.js';
+
+export type { FramePixelFormat } from './render-worker.js';
 
 /** Frames in flight when `maxInFlight` is not given: enough to overlap messaging with drawing, no more. */
 export const DEFAULT_MAX_IN_FLIGHT = 3;
@@ -33,6 +35,8 @@ export interface AvatarFrameRendererOptions {
   height: number;
   /** Frames pending at once before `render` refuses with `RENDER_BUSY` (default `DEFAULT_MAX_IN_FLIGHT`). */
   maxInFlight?: number;
+  /** How frames come back (see `FramePixelFormat`); default `rgba`. `bgr24` only for an opaque background. */
+  pixelFormat?: FramePixelFormat;
   /** Called once when the renderer fails (not on close), so a session can fail without a render pending. */
   onFault?: (error: AvatarRenderError) => void;
   /** Used in error messages (e.g. the session id). */
@@ -55,8 +59,9 @@ interface Pending {
 /**
  * Draws avatar frames on one worker thread, off the event loop: one renderer per stream.
  *
- * Frames come back as width×height×4 bytes of non-premultiplied RGBA, rows top down, in a buffer moved (not
- * copied) from the worker. At most `maxInFlight` frames are pending; when full, `render` rejects at once with
+ * Frames come back as width×height pixels, rows top down, in `pixelFormat`: RGBA (4 bytes, as the canvas holds
+ * them: premultiplied, which only matters where the background is not opaque) or BGR (3 bytes), in a buffer moved
+ * (not copied) from the worker. At most `maxInFlight` frames are pending; when full, `render` rejects at once with
  * `RENDER_BUSY` instead of queueing, because a stream paced by the media clock would rather skip (repeat its last
  * frame) than fall further behind. Frames complete in the order they were asked for.
  *
@@ -68,10 +73,15 @@ export class AvatarFrameRenderer {
   readonly width: number;
   readonly height: number;
   readonly maxInFlight: number;
+  readonly pixelFormat: FramePixelFormat;
   readonly label: string;
 
   readonly #worker: Worker;
   readonly #pending = new Map<number, Pending>();
+  /** Frames handed back by `recycle`, to go back to the worker with the next requests. */
+  readonly #spare: ArrayBuffer[] = [];
+  /** The buffers of frames this worker sent, so that `recycle` takes back only its own. */
+  readonly #sent = new WeakSet<ArrayBuffer>();
   readonly #exited: Promise<void>;
   readonly #onFault: ((error: AvatarRenderError) => void) | undefined;
   #nextId = 1;
@@ -98,10 +108,15 @@ export class AvatarFrameRenderer {
     }
     this.width = width;
     this.height = height;
+    const pixelFormat = options.pixelFormat ?? 'rgba';
+    if (pixelFormat !== 'rgba' && pixelFormat !== 'bgr24') {
+      throw new RangeError(`pixelFormat must be rgba or bgr24, got ${JSON.stringify(pixelFormat)}`);
+    }
     this.maxInFlight = maxInFlight;
+    this.pixelFormat = pixelFormat;
     this.label = options.label ?? 'avatar-renderer';
     this.#onFault = options.onFault;
-    const workerData: RenderWorkerData = { manifest, width, height };
+    const workerData: RenderWorkerData = { manifest, width, height, pixelFormat };
     this.#worker = new Worker(renderWorkerUrl(), { workerData });
     this.#threadId = this.#worker.threadId;
     this.#worker.on('message', (reply: RenderReply) => this.#onReply(reply));
@@ -150,12 +165,28 @@ export class AvatarFrameRenderer {
       return Promise.reject(this.#error('RENDER_BUSY', `${this.maxInFlight} frames already in flight`));
     }
     const id = this.#nextId++;
+    const buffer = this.#spare.pop();
     const request: RenderRequest = { id, weights: frame.weights, timeSec: frame.timeSec };
+    if (buffer) request.buffer = buffer;
     return new Promise<Uint8Array>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      // The weights (17 floats) are copied, not transferred: the caller may keep its array.
-      this.#worker.postMessage(request);
+      // The weights (17 floats) are copied, not transferred: the caller may keep its array. A recycled buffer
+      // is moved.
+      this.#worker.postMessage(request, buffer ? [buffer] : []);
     });
+  }
+
+  /**
+   * Hands back a frame this renderer drew, once the caller is done with it (ffmpeg has taken it, say) and has
+   * not changed it: a later frame is drawn into it, which saves allocating and filling a new buffer (and the
+   * garbage of one per frame). The caller must not touch `rgba` afterwards. Optional: frames not handed back
+   * are simply collected. Anything that is not a frame it drew (another renderer's, a copy) is ignored.
+   */
+  recycle(rgba: Uint8Array): void {
+    const { buffer } = rgba;
+    if (this.#state !== 'ready' || !(buffer instanceof ArrayBuffer) || !this.#sent.has(buffer)) return;
+    this.#sent.delete(buffer);
+    if (this.#spare.length < this.maxInFlight) this.#spare.push(buffer);
   }
 
   /** Rejects pending frames with `RENDER_CLOSED` and terminates the worker; resolves when it has exited. */
@@ -203,6 +234,7 @@ export class AvatarFrameRenderer {
     }
     if (!pending) return;
     this.#pending.delete(reply.id);
+    this.#sent.add(reply.rgba.buffer as ArrayBuffer);
     pending.resolve(reply.rgba);
   }
 

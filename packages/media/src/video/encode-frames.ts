@@ -8,6 +8,8 @@ import { frameAudio } from './frame-plan.js';
 export interface VideoFrameRenderer {
   readonly maxInFlight: number;
   render(frame: RenderFrame): Promise<Uint8Array>;
+  /** Takes back a frame it drew once ffmpeg has it (see `AvatarFrameRenderer.recycle`). */
+  recycle?(rgba: Uint8Array): void;
 }
 
 /** The part of `FfmpegEncoder` the loop uses (one write in flight per input). */
@@ -25,7 +27,8 @@ export interface VideoEncoderInput {
  * within its in-flight limit. Each frame is written with the audio that plays during it, both at
  * once: ffmpeg needs both inputs to advance, and this keeps them within one frame of each other. `onFrame(n)` is
  * called once frame n-1 and its audio have been accepted by ffmpeg's pipes: the backpressure is the write
- * promises, so the count never runs ahead of what ffmpeg has.
+ * promises, so the count never runs ahead of what ffmpeg has. A written frame goes back to its renderer to be
+ * drawn over, so a run allocates a handful of frame buffers, not one per frame.
  *
  * The mouth at each frame is `weightsAt` the frame's time, the interpolation the live stream draws with; idle
  * motion (blinks, breathing) runs on the same time. A failed render or write rejects; frames already asked of
@@ -59,6 +62,8 @@ export async function encodeFrames(
     if (!pending) throw new Error(`frame ${index} was never requested`);
     const rgba = await pending;
     await Promise.all([encoder.writeFrame(rgba), encoder.writeAudio(frameAudio(plan, audio, index))]);
+    // The pipe has the bytes now: the worker may draw a later frame into this buffer.
+    renderers[index % count]?.recycle?.(rgba);
     onFrame(index + 1);
   }
 }
