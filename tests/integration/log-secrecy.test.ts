@@ -2,9 +2,10 @@ import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { DRIVE_PATHS, SESSION_PATHS } from '@dhuman/protocol';
+import { DRIVE_PATHS, SESSION_PATHS, VIDEO_PATHS } from '@dhuman/protocol';
 import { APPKEY, call, postRaw, signedUrl, tempDataDir, TOKEN, waitFor } from './harness.js';
 import { CLI } from './cli-process.js';
+import { finished, submit } from './video-support.js';
 
 const P = SESSION_PATHS;
 
@@ -212,5 +213,52 @@ describe('secrets stay out of the logs at debug level', () => {
     const ids = incoming.map((r) => r.reqId);
     expect(new Set(ids).size).toBe(ids.length);
     expect(new Set(completed.map((r) => r.reqId))).toEqual(new Set(ids));
+  });
+});
+
+describe('video tasks keep their secrets out of the logs', () => {
+  const dir = tempDataDir();
+  let server: CapturedServe | undefined;
+  afterAll(async () => {
+    await server?.stop('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('never prints S3 credentials, a pre-signed URL signature or a callback query', async () => {
+    const s3Secret = 'S3SECRETs3secretS3SECRETs3secret';
+    server = await spawnServeCapturing(['--data-dir', dir], {
+      DHUMAN_LOG_LEVEL: 'debug',
+      DHUMAN_APPKEY: APPKEY,
+      DHUMAN_ACCESSTOKEN: TOKEN,
+      DHUMAN_RTMP_PORT: 'off',
+      // Nothing listens on port 9: the pushes fail, after reading the settings and making the requests.
+      DHUMAN_S3_ENDPOINT: 'http://127.0.0.1:9',
+      DHUMAN_S3_ACCESS_KEY_ID: 'S3KEYIDs3keyid',
+      DHUMAN_S3_SECRET_ACCESS_KEY: s3Secret,
+    });
+    const { url } = server;
+    const presignSecret = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0';
+    const callbackSecret = 'cbsecretcbsecretcbsecret';
+    const targets = ['s3://videos/out', `http://127.0.0.1:9/videos/x.mp4?X-Amz-Signature=${presignSecret}`];
+    for (const target of targets) {
+      const taskId = await submit(url, VIDEO_PATHS.tts, {
+        InputSsml: 'Secret keeping.',
+        VideoStorageS3Url: target,
+        CallbackUrl: `http://127.0.0.1:9/done?token=${callbackSecret}`,
+      });
+      const { result } = await finished(url, taskId);
+      expect(result.FailCode).toBe(-101003);
+      expect(result.FailMessage).not.toContain(presignSecret);
+    }
+    await waitFor(async () =>
+      Promise.resolve(
+        (server?.stdout().match(/video callback not delivered/g)?.length ?? 0) >= 2 ? true : undefined,
+      ),
+    );
+    expect(await server.stop('SIGTERM')).toBe(0);
+    const everything = `${server.stdout()}\n${server.stderr()}`;
+    for (const secret of [s3Secret, presignSecret, callbackSecret, TOKEN])
+      expect(everything).not.toContain(secret);
+    expect(everything).toContain('video task failed');
   });
 });
