@@ -21,6 +21,7 @@ export default defineConfig({
     // (regexes), so that a subpath such as `@dhuman/avatar/node` is not rewritten as a prefix of another entry.
     alias: [
       pkg('protocol'),
+      { find: /^@dhuman\/protocol\/blendshapes$/, replacement: src('protocol/src/blendshapes.ts') },
       pkg('avatar'),
       { find: /^@dhuman\/avatar\/node$/, replacement: src('avatar/src/node/index.ts') },
       pkg('core'),

@@ -15,6 +15,8 @@ const out = at('apps/web/dist');
 
 const alias = {
   '@dhuman/protocol': at('packages/protocol/src/index.ts'),
+  // Its own entry: esbuild maps a subpath of an aliased package under the alias, here the index file's path.
+  '@dhuman/protocol/blendshapes': at('packages/protocol/src/blendshapes.ts'),
   '@dhuman/avatar': at('packages/avatar/src/index.ts'),
   '@dhuman/client': at('packages/client/src/index.ts'),
 };

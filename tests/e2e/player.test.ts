@@ -44,6 +44,7 @@ async function bundlePlayer(): Promise<string> {
     logLevel: 'silent',
     alias: {
       '@dhuman/protocol': join(root, 'packages/protocol/src/index.ts'),
+      '@dhuman/protocol/blendshapes': join(root, 'packages/protocol/src/blendshapes.ts'),
       '@dhuman/avatar': join(root, 'packages/avatar/src/index.ts'),
       '@dhuman/client': join(root, 'packages/client/src/index.ts'),
     },

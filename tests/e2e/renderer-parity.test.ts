@@ -74,7 +74,10 @@ beforeAll(async () => {
     globalName: 'DhumanAvatar',
     write: false,
     logLevel: 'silent',
-    alias: { '@dhuman/protocol': `${root}packages/protocol/src/index.ts` },
+    alias: {
+      '@dhuman/protocol': `${root}packages/protocol/src/index.ts`,
+      '@dhuman/protocol/blendshapes': `${root}packages/protocol/src/blendshapes.ts`,
+    },
   });
   for (const key of ['ava', 'leo']) {
     const manifest = await loadAvatarFile(`${builtinAvatarDir()}/${key}/avatar.json`);

@@ -28,6 +28,7 @@ export async function buildWebPages(outDir: string): Promise<void> {
   cpSync(source('apps/web/public'), outDir, { recursive: true });
   const alias = {
     '@dhuman/protocol': source('packages/protocol/src/index.ts'),
+    '@dhuman/protocol/blendshapes': source('packages/protocol/src/blendshapes.ts'),
     '@dhuman/avatar': source('packages/avatar/src/index.ts'),
     '@dhuman/client': source('packages/client/src/index.ts'),
   };

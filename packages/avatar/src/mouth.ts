@@ -1,5 +1,6 @@
-import { BLENDSHAPE_NAMES } from '@dhuman/protocol';
-import type { BlendshapeName } from '@dhuman/protocol';
+// The subpath, not the index: the render worker loads this module, and the index would bring zod with it.
+import { BLENDSHAPE_NAMES } from '@dhuman/protocol/blendshapes';
+import type { BlendshapeName } from '@dhuman/protocol/blendshapes';
 import type { Canvas2DLike } from './canvas.js';
 import type { AvatarMouth } from './format.js';
 import { mixColor, withAlpha } from './paint.js';

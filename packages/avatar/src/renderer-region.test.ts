@@ -10,6 +10,7 @@ import { blinkAmount } from './motion.js';
 import { builtinAvatarDir, loadAvatarFile, renderAvatarRgba } from './node/index.js';
 import type { AvatarFrame, PixelBox } from './renderer.js';
 import { AvatarRenderer } from './renderer.js';
+import { unpremultiplyRgba } from './straight-alpha.js';
 
 const ava = await loadAvatarFile(`${builtinAvatarDir()}/ava/avatar.json`);
 const leo = await loadAvatarFile(`${builtinAvatarDir()}/leo/avatar.json`);
@@ -63,7 +64,7 @@ function expectClose(a: Uint8Array, b: Uint8Array): void {
   expect(mean).toBeLessThan(0.02);
 }
 
-/** Draws on a fresh region-sized canvas and returns its pixels. */
+/** Draws on a fresh region-sized canvas and returns its pixels, in straight alpha as `renderAvatarRgba` does. */
 function drawRegion(
   renderer: AvatarRenderer,
   region: PixelBox,
@@ -71,7 +72,9 @@ function drawRegion(
 ) {
   const canvas = createCanvas(region.width, region.height);
   paint(canvas.getContext('2d') as unknown as CanvasRenderingContext2D);
-  return new Uint8Array(canvas.data());
+  const pixels = new Uint8Array(canvas.data());
+  unpremultiplyRgba(pixels);
+  return pixels;
 }
 
 describe.each([

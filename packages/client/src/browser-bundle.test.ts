@@ -9,6 +9,7 @@ import type { DhumanClient, IvhError } from './index.js';
 // protocol, or zod) pulls in, and running the bundle proves the browser build is not just resolvable but works.
 const entry = fileURLToPath(new URL('./index.ts', import.meta.url));
 const protocolSource = fileURLToPath(new URL('../../protocol/src/index.ts', import.meta.url));
+const blendshapesSource = fileURLToPath(new URL('../../protocol/src/blendshapes.ts', import.meta.url));
 
 interface BundledSdk {
   DhumanClient: typeof DhumanClient;
@@ -26,7 +27,8 @@ beforeAll(async () => {
     format: 'esm',
     write: false,
     logLevel: 'silent',
-    alias: { '@dhuman/protocol': protocolSource },
+    // The subpath needs its own entry: esbuild would otherwise look for it under the index file's path.
+    alias: { '@dhuman/protocol': protocolSource, '@dhuman/protocol/blendshapes': blendshapesSource },
   });
   expect(result.errors).toEqual([]);
   expect(result.warnings).toEqual([]);

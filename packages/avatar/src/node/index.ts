@@ -6,6 +6,7 @@ import type { AvatarManifest } from '../format.js';
 import { AvatarFormatError, parseAvatarManifest } from '../format.js';
 import type { AvatarFrame } from '../renderer.js';
 import { AvatarRenderer } from '../renderer.js';
+import { unpremultiplyRgba } from '../straight-alpha.js';
 
 /** The built-in avatars' folder (packages/avatar/avatars), from both src/node and dist/node. */
 export function builtinAvatarDir(): string {
@@ -56,8 +57,9 @@ export async function loadAvatarDir(
 }
 
 /**
- * Renders one frame and returns its pixels: width×height×4 bytes of RGBA, rows top down, as the canvas holds
- * them: premultiplied by alpha (the same as plain RGBA wherever the picture is opaque).
+ * Renders one frame and returns its pixels: width×height×4 bytes of RGBA, rows top down, in straight alpha (not
+ * premultiplied), like PNG, `ImageData` and ffmpeg's `rgba`, and like the server's render worker hands frames to
+ * ffmpeg. Wherever the picture is opaque these are exactly the canvas's own bytes.
  */
 export function renderAvatarRgba(
   manifest: AvatarManifest,
@@ -68,7 +70,9 @@ export function renderAvatarRgba(
   const canvas = createCanvas(width, height);
   new AvatarRenderer(manifest, { Path2D }).draw(canvas.getContext('2d'), frame, width, height);
   // canvas.data() views Skia's own buffer; copy it out before the canvas goes away.
-  return new Uint8Array(canvas.data());
+  const rgba = new Uint8Array(canvas.data());
+  unpremultiplyRgba(rgba);
+  return rgba;
 }
 
 /** Renders one frame as a PNG. */

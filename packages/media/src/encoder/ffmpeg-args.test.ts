@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { buildFfmpegArgs, fileCodecArgs, fileUrl, inputArgs, outputArgs } from './ffmpeg-args.js';
+import {
+  buildFfmpegArgs,
+  fileCodecArgs,
+  fileUrl,
+  inputArgs,
+  outputArgs,
+  rawFrameBytes,
+} from './ffmpeg-args.js';
 
 const video = { width: 512, height: 512, fps: 25 };
 const audio = { sampleRate: 24000 };
@@ -16,6 +23,16 @@ describe('inputArgs', () => {
       '-probesize 32 -analyzeduration 0 -f rawvideo -pix_fmt rgba -s 512x512 -r 25 -i pipe:0 ' +
         '-probesize 32 -analyzeduration 0 -f s16le -ar 24000 -ac 1 -i pipe:3',
     );
+    expect(rawFrameBytes(video)).toBe(512 * 512 * 4);
+  });
+
+  it('reads BGR frames (3 bytes a pixel) when asked, and RGBA when asked so', () => {
+    const bgr = { ...video, pixelFormat: 'bgr24' as const };
+    expect(inputArgs(bgr, audio)).toEqual(
+      inputArgs(video, audio).map((arg) => (arg === 'rgba' ? 'bgr24' : arg)),
+    );
+    expect(rawFrameBytes(bgr)).toBe(512 * 512 * 3);
+    expect(inputArgs({ ...video, pixelFormat: 'rgba' }, audio)).toEqual(inputArgs(video, audio));
   });
 });
 
@@ -29,6 +46,7 @@ describe('buildFfmpegArgs', () => {
     [{ ...video, width: 511 }, /width/],
     [{ ...video, height: 0 }, /height/],
     [{ ...video, fps: 0 }, /fps/],
+    [{ ...video, pixelFormat: 'yuv420p' as 'rgba' }, /pixelFormat/],
   ])('refuses a bad video format %o', (bad, message) => {
     expect(() => buildFfmpegArgs({ video: bad, audio, target: { kind: 'rtmp', url: 'rtmp://h/a' } })).toThrow(
       message,

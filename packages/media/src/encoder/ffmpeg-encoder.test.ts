@@ -1,16 +1,18 @@
 // Real ffmpeg (Debian 5.1): encodes generated frames and a tone to files and to a local RTMP receiver, and checks
 // that a dead, killed or refused ffmpeg is reported and leaves no process behind.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FfmpegEncoderError } from './encoder-error.js';
 import type { EncoderTarget } from './ffmpeg-args.js';
 import { FfmpegEncoder } from './ffmpeg-encoder.js';
 import { exitOf, ffprobe, freePort, waitForListen, type Probe } from './ffmpeg-test-support.js';
 
+const run = promisify(execFile);
 const WIDTH = 320;
 const HEIGHT = 240;
 const FPS = 25;
@@ -29,6 +31,17 @@ function frame(index: number): Uint8Array {
     }
   }
   return rgba;
+}
+
+/** An RGBA frame as BGR, 3 bytes a pixel. */
+function toBgr(rgba: Uint8Array): Uint8Array {
+  const bgr = new Uint8Array((rgba.length / 4) * 3);
+  for (let p = 0; p < rgba.length / 4; p++) {
+    bgr[p * 3] = rgba[p * 4 + 2] ?? 0;
+    bgr[p * 3 + 1] = rgba[p * 4 + 1] ?? 0;
+    bgr[p * 3 + 2] = rgba[p * 4] ?? 0;
+  }
+  return bgr;
 }
 
 /** The 440 Hz tone's samples for one frame's worth of time. */
@@ -258,6 +271,35 @@ describe('FfmpegEncoder failures and cleanup', () => {
     await Promise.all([first, encoder.writeAudio(toneChunk(0))]);
     await encoder.end();
     await expect(encoder.writeAudio(toneChunk(1))).rejects.toMatchObject({ code: 'not_running' });
+  });
+
+  it('bgr24 input: takes frames of width × height × 3 bytes, B, G, R, and encodes their colours', async () => {
+    const path = join(dir, 'bgr.mp4');
+    const encoder = new FfmpegEncoder();
+    encoders.push(encoder);
+    await encoder.start({
+      video: { width: WIDTH, height: HEIGHT, fps: FPS, pixelFormat: 'bgr24' },
+      audio: { sampleRate: SAMPLE_RATE },
+      target: { kind: 'file', path, format: 'mp4' },
+    });
+    await expect(encoder.writeFrame(frame(0))).rejects.toThrow(/expected 230400/);
+    for (let n = 0; n < 10; n++) {
+      await Promise.all([encoder.writeFrame(toBgr(frame(0))), encoder.writeAudio(toneChunk(n))]);
+    }
+    await encoder.end();
+    const { stdout } = await run(
+      'ffmpeg',
+      ['-v', 'error', '-i', path, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+      { encoding: 'buffer', maxBuffer: WIDTH * HEIGHT * 3 + 1024 },
+    );
+    const at = (x: number, y: number) => [...stdout.subarray((y * WIDTH + x) * 3, (y * WIDTH + x) * 3 + 3)];
+    // The red square of frame 0 (x 0..39, y 100..139) stays red, not blue; the background white.
+    for (const [x, y, want] of [
+      [20, 120, [255, 0, 0]],
+      [200, 20, [255, 255, 255]],
+    ] as const) {
+      at(x, y).forEach((value, c) => expect(Math.abs(value - (want[c] ?? 0))).toBeLessThan(12));
+    }
   });
 
   it('start() with a missing binary rejects with spawn_failed', async () => {

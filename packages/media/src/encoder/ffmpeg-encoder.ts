@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { endianness } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { FfmpegEncoderError } from './encoder-error.js';
-import { buildFfmpegArgs, type FfmpegArgsOptions } from './ffmpeg-args.js';
+import { buildFfmpegArgs, rawFrameBytes, type FfmpegArgsOptions } from './ffmpeg-args.js';
 import { InputPipe } from './input-pipe.js';
 import { StderrRing } from './stderr-ring.js';
 
@@ -36,7 +36,8 @@ const DEFAULT_END_TIMEOUT_MS = 10_000;
 const hostIsLittleEndian = endianness() === 'LE';
 
 /**
- * One ffmpeg child process fed raw RGBA frames (stdin) and mono s16le PCM (fd 3), encoding to one target.
+ * One ffmpeg child process fed raw frames (stdin; straight-alpha RGBA, or BGR, see `VideoInputFormat.pixelFormat`)
+ * and mono s16le PCM (fd 3), encoding to one target.
  *
  * Lifecycle: `start()` once, then `writeFrame`/`writeAudio`, then `end()` (clean finish) or `close()` (kill).
  * Listen for `error` before `start()`: like any EventEmitter, an `error` with no listener throws.
@@ -75,7 +76,7 @@ export class FfmpegEncoder extends EventEmitter<FfmpegEncoderEvents> {
   async start(options: FfmpegEncoderOptions): Promise<void> {
     if (this.state !== 'idle') throw new FfmpegEncoderError('not_running', 'start() may be called only once');
     const args = buildFfmpegArgs(options);
-    this.frameBytes = options.video.width * options.video.height * 4;
+    this.frameBytes = rawFrameBytes(options.video);
     this.state = 'running';
     const child = spawn(options.command ?? 'ffmpeg', args, { stdio: ['pipe', 'ignore', 'pipe', 'pipe'] });
     this.child = child;
@@ -107,7 +108,9 @@ export class FfmpegEncoder extends EventEmitter<FfmpegEncoderEvents> {
     }
   }
 
-  /** Writes one RGBA frame of exactly width × height × 4 bytes; resolves when ffmpeg's pipe has taken it. */
+  /**
+   * Writes one frame of exactly width × height × 4 bytes (3 for bgr24); resolves when ffmpeg's pipe has taken it.
+   */
   writeFrame(rgba: Uint8Array): Promise<void> {
     if (this.state !== 'running' || this.video === undefined) return Promise.reject(this.notRunning());
     if (rgba.byteLength !== this.frameBytes) {

@@ -59,11 +59,12 @@ interface Pending {
 /**
  * Draws avatar frames on one worker thread, off the event loop: one renderer per stream.
  *
- * Frames come back as width×height pixels, rows top down, in `pixelFormat`: RGBA (4 bytes, as the canvas holds
- * them: premultiplied, which only matters where the background is not opaque) or BGR (3 bytes), in a buffer moved
- * (not copied) from the worker. At most `maxInFlight` frames are pending; when full, `render` rejects at once with
- * `RENDER_BUSY` instead of queueing, because a stream paced by the media clock would rather skip (repeat its last
- * frame) than fall further behind. Frames complete in the order they were asked for.
+ * Frames come back as width×height pixels, rows top down, in `pixelFormat`: RGBA (4 bytes, straight alpha as
+ * ffmpeg reads it, which differs from the canvas's premultiplied pixels only where the background is not
+ * opaque) or BGR (3 bytes), in a buffer moved (not copied) from the worker. At most `maxInFlight` frames are
+ * pending; when full, `render` rejects at once with `RENDER_BUSY` instead of queueing, because a stream paced by
+ * the media clock would rather skip (repeat its last frame) than fall further behind. Frames complete in the
+ * order they were asked for.
  *
  * A fault in the worker rejects every pending frame with `RENDER_FAILED`, terminates the worker, calls `onFault`
  * and leaves the renderer `failed`: later renders reject too. It never throws into the process, so a renderer

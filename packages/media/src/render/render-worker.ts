@@ -7,10 +7,12 @@ import type { AvatarManifest, AvatarRenderer, Canvas2DLike } from '@dhuman/avata
 export const RENDER_THREAD_NAME = 'dhuman-render';
 
 /**
- * How frames come back: `rgba` (4 bytes a pixel, premultiplied as the canvas holds them), or `bgr24` (3 bytes a
- * pixel in B, G, R order, alpha dropped) for an opaque picture going to an encoder that converts it to YUV:
- * ffmpeg 5.1's swscale has a SIMD path from bgr24 to yuv420p and none from rgba (measured at 720p: about 1.5 ms
- * a frame against 4.5), and a quarter fewer bytes cross the pipe.
+ * How frames come back: `rgba` (4 bytes a pixel, straight alpha: not premultiplied, unlike the canvas's own
+ * pixels, because ffmpeg's `rgba` input, the VP9 and ProRes alpha planes and its `overlay` filter all read it so),
+ * or `bgr24` (3 bytes a pixel in B, G, R order, alpha dropped) for an opaque picture going to an encoder that
+ * converts it to YUV: ffmpeg 5.1's swscale has a SIMD path from bgr24 to yuv420p and none from rgba (measured at
+ * 720p: about 1.5 ms a frame against 4.5), and a quarter fewer bytes cross the pipe. Where the picture is opaque
+ * both alpha conventions are the same bytes.
  */
 export type FramePixelFormat = 'rgba' | 'bgr24';
 
@@ -55,6 +57,12 @@ interface AvatarNamespace {
   ) => Pick<AvatarRenderer, 'draw' | 'motionBox'>;
 }
 
+/** The avatar package's `straight-alpha.js`. */
+interface StraightAlphaNamespace {
+  unpremultiplyRgba(pixels: Uint8Array): void;
+  isOpaqueRgba(pixels: Uint8Array): boolean;
+}
+
 /**
  * The worker's whole program: one canvas for the renderer's lifetime, one frame per message. Stringified into the
  * worker's source (see `renderWorkerUrl`), so it may use only its parameters and globals.
@@ -68,6 +76,13 @@ interface AvatarNamespace {
  * Measured on the 2-core EPYC, this thread's CPU per frame (frames handed back): 512² 4.7–5.4 → 3.1–4.4 ms,
  * 720p 8.4–8.6 → 4.1–5.9 ms; the whole process's at 720p 15 → 5 ms, no frame buffer being allocated any more.
  *
+ * RGBA frames leave in straight alpha (see `FramePixelFormat`). `base` is converted once; the box is converted
+ * every frame only when the underlay has translucent pixels (a transparent background): over an opaque underlay
+ * every frame is opaque, so a frame on a colour keeps exactly the canvas's bytes and costs nothing more. The
+ * conversion rewrites only pixels with 0 < alpha < 255 but reads every alpha byte of the box: at 512² the
+ * process's CPU went from 4.2–5.5 to 5.9–6.9 ms a frame, while a WebM rendered at 3.6–4.2× real time with it and
+ * 4.0–4.1× without (VP9 is the slower side of a transparent render).
+ *
  * A draw error is answered as `error` and the parent fails the renderer; an error while setting up (a manifest
  * the renderer cannot take) escapes as the worker's `error` event before `ready`. `base` and the underlay are
  * drawn with the first frame, so that a manifest that cannot be drawn fails like any other draw.
@@ -78,6 +93,7 @@ function serveRenderFrames(
   data: RenderWorkerData,
   canvasNamespace: CanvasNamespace,
   avatar: AvatarNamespace,
+  alpha: StraightAlphaNamespace,
 ): void {
   const lib = (canvasNamespace.createCanvas ? canvasNamespace : canvasNamespace.default) as CanvasLib;
   const { width, height } = data;
@@ -118,15 +134,19 @@ function serveRenderFrames(
     }
   };
 
-  let still: { base: Uint8Array; underlay: Uint8Array } | undefined;
+  let still: { base: Uint8Array; underlay: Uint8Array; translucent: boolean } | undefined;
   // canvas.data() views Skia's own pixels (never getImageData, which leaks): copies of it outlive the canvas.
-  const drawStill = (): { base: Uint8Array; underlay: Uint8Array } => {
+  const drawStill = (): { base: Uint8Array; underlay: Uint8Array; translucent: boolean } => {
     const whole = lib.createCanvas(width, height);
     renderer.draw(whole.getContext('2d'), { weights: null, timeSec: 0 }, width, height);
+    const pixels = whole.data();
+    if (!bgr) alpha.unpremultiplyRgba(pixels);
     const base = new Uint8Array(bytes);
-    put(whole.data(), base, { x: 0, y: 0 }, width, height);
+    put(pixels, base, { x: 0, y: 0 }, width, height);
     renderer.draw(ctx, { weights: null, timeSec: 0 }, width, height, { region: box, part: 'underlay' });
-    return { base, underlay: new Uint8Array(canvas.data()) };
+    // The underlay stays premultiplied: it is the canvas's starting point, not a frame.
+    const underlay = new Uint8Array(canvas.data());
+    return { base, underlay, translucent: !bgr && !alpha.isOpaqueRgba(underlay) };
   };
   port.on('message', (request: RenderRequest) => {
     try {
@@ -137,7 +157,10 @@ function serveRenderFrames(
       const frame = { weights: request.weights, timeSec: request.timeSec };
       renderer.draw(ctx, frame, width, height, { region: box, part: 'overlay' });
       const rgba = request.buffer?.byteLength === bytes ? new Uint8Array(request.buffer) : still.base.slice();
-      put(canvas.data(), rgba, box, box.width, box.height);
+      const pixels = canvas.data();
+      // In place: the next frame starts again from the underlay.
+      if (still.translucent) alpha.unpremultiplyRgba(pixels);
+      put(pixels, rgba, box, box.width, box.height);
       port.postMessage({ type: 'frame', id: request.id, rgba }, [rgba.buffer]);
     } catch (error) {
       port.postMessage({
@@ -166,8 +189,8 @@ let cachedUrl: URL | undefined;
  *   `dist/index.js`, also under vitest (whose aliases to sources apply to vitest's own imports only). The worker
  *   therefore draws with the *built* renderer: `npm test` builds before vitest runs, and in production there is
  *   only dist. A stale dist after editing packages/avatar/src shows up as a pixel mismatch in the tests. It
- *   imports `renderer.js` next to that index rather than the index itself, which also builds the manifest
- *   schema the worker never uses (about 20 ms of a worker's start).
+ *   imports `renderer.js` and `straight-alpha.js` next to that index rather than the index itself, which also
+ *   builds the manifest schema the worker never uses (about 20 ms of a worker's start).
  * - `@napi-rs/canvas` resolved from the avatar package (a require from its dist file), because that package is
  *   the one that declares and pins it (1.0.0); media does not depend on it directly.
  */
@@ -175,6 +198,7 @@ export function renderWorkerUrl(): URL {
   if (cachedUrl) return cachedUrl;
   const avatarUrl = import.meta.resolve('@dhuman/avatar');
   const rendererUrl = new URL('./renderer.js', avatarUrl).href;
+  const alphaUrl = new URL('./straight-alpha.js', avatarUrl).href;
   const canvasPath = createRequire(avatarUrl).resolve('@napi-rs/canvas');
   const canvasUrl = pathToFileURL(canvasPath).href;
   const source = [
@@ -184,7 +208,8 @@ export function renderWorkerUrl(): URL {
     `try { writeFileSync('/proc/thread-self/comm', ${JSON.stringify(RENDER_THREAD_NAME.slice(0, 15))}); } catch {}`,
     `import * as canvas from ${JSON.stringify(canvasUrl)};`,
     `import * as avatar from ${JSON.stringify(rendererUrl)};`,
-    `(${serveRenderFrames.toString()})(parentPort, workerData, canvas, avatar);`,
+    `import * as alpha from ${JSON.stringify(alphaUrl)};`,
+    `(${serveRenderFrames.toString()})(parentPort, workerData, canvas, avatar, alpha);`,
   ].join('\n');
   cachedUrl = new URL(`data:text/javascript,${encodeURIComponent(source)}`);
   return cachedUrl;

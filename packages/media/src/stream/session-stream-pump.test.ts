@@ -151,6 +151,10 @@ describe('SessionStreamPump', () => {
       target: { kind: 'file', path: join(dir, 'stop.mp4'), format: 'mp4' },
     });
     const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    // vitest's runner reports a test's start through a timer throttled to 100 ms, which can still be pending
+    // here now that the render worker starts in about 80 ms (it took 200): counted now and gone at the end, it
+    // would pass for a timer the pump removed. Let it fire first.
+    await new Promise((resolve) => setTimeout(resolve, 150));
     const before = timers();
     const clock = new MediaClock();
     const bus = new FakeBus([]);

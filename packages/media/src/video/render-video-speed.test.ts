@@ -8,8 +8,11 @@
 // 720p, the worker alone 180–240 and 100–110 fps. After, on the same 2-core EPYC (whose speed itself varies
 // by half from one minute to the next): 5–8× at 512², 3.2–4.8× at 720p (this process 1.4–2.1 s and ffmpeg
 // 1.1–1.7 s of CPU at 512², 1.8–2.6 s and 2.4–3.4 s at 720p), the worker alone 225–330 and 170–245 fps.
-// What is left is mostly ffmpeg (its RGBA → YUV conversion is 40 % of it at 720p) and the worker's start
-// (about 0.2 s, half of it loading zod through @dhuman/protocol's index).
+// Then MP4 frames went to ffmpeg as bgr24 instead of RGBA (swscale converts bgr24 to yuv420p on a fast path), and
+// the worker stopped loading zod through @dhuman/protocol's index (its start 0.21 → 0.08 s). Runs interleaved
+// with the code before, same machine: 512² 4.6–5.8× → 5.1–5.9× (ffmpeg 1.5–2.0 → 1.2–1.3 s of CPU), 720p
+// 2.9–3.4× → 3.3–3.9× (ffmpeg 3.3–3.8 → 2.4–2.7 s); this process's CPU about the same (1.9–2.2 s at 512²,
+// 2.7–3.2 s at 720p).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

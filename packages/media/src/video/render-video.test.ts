@@ -1,12 +1,20 @@
 // renderVideo end to end: the real render worker and real ffmpeg, checked with ffprobe and by decoding frames.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { AvatarManifest, PixelBox } from '@dhuman/avatar';
 import { AvatarRenderer } from '@dhuman/avatar';
-import { builtinAvatarDir, loadAvatarFile } from '@dhuman/avatar/node';
+import { builtinAvatarDir, loadAvatarFile, renderAvatarRgba } from '@dhuman/avatar/node';
 import { Path2D } from '@napi-rs/canvas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffprobe } from '../encoder/ffmpeg-test-support.js';
@@ -14,6 +22,7 @@ import { RENDER_THREAD_NAME } from '../render/render-worker.js';
 import { renderVideo } from './render-video.js';
 import { srtTime, subtitleCues, toSrt } from './subtitles.js';
 import { textTimestamps } from './text-timestamps.js';
+import { withVideoBackground } from './video-background.js';
 import { streamed, syntheticSpeech } from './video-test-support.js';
 import type { VideoProgress } from './video-types.js';
 
@@ -47,6 +56,66 @@ async function decodeFrame(path: string, size: number, decoder?: string): Promis
 const pixel = (rgba: Uint8Array, size: number, x: number, y: number): number[] => [
   ...rgba.subarray((y * size + x) * 4, (y * size + x) * 4 + 4),
 ];
+
+/** The first frame of a render of `manifest` on `background`, drawn in-process: what the video should show. */
+function firstFrame(background: { color: string } | 'transparent', size: number): Uint8Array {
+  return renderAvatarRgba(
+    withVideoBackground(manifest, background),
+    { weights: null, timeSec: 0 },
+    size,
+    size,
+  );
+}
+
+/** An ffmpeg that writes its arguments, one a line, to `<name>.args` before running the real one. */
+function recordingFfmpeg(name: string): { command: string; args: () => string[] } {
+  const command = join(dir, `${name}-ffmpeg`);
+  const record = join(dir, `${name}.args`);
+  writeFileSync(command, `#!/bin/sh\nprintf '%s\\n' "$@" > '${record}'\nexec ffmpeg "$@"\n`);
+  chmodSync(command, 0o755);
+  return { command, args: () => readFileSync(record, 'utf8').split('\n') };
+}
+
+const NEIGHBOURS = [
+  [1, 0],
+  [-1, 0],
+  [0, 1],
+  [0, -1],
+] as const;
+
+/**
+ * How much darker each translucent pixel (alpha 64..191) next to an opaque one is than that neighbour: the
+ * largest of its colour channels' shortfalls. In straight alpha an antialiased edge pixel keeps the colour of the
+ * shape it belongs to (about 0); read as straight, premultiplied colours come out darker by about (1 - alpha).
+ */
+function edgeDarkening(rgba: Uint8Array, size: number): number[] {
+  const darkening: number[] = [];
+  for (let y = 1; y < size - 1; y++) {
+    for (let x = 1; x < size - 1; x++) {
+      const [r = 0, g = 0, b = 0, a = 0] = pixel(rgba, size, x, y);
+      if (a < 64 || a > 191) continue;
+      const opaque = NEIGHBOURS.map(([dx, dy]) => pixel(rgba, size, x + dx, y + dy)).find(
+        (p) => p[3] === 255,
+      );
+      if (opaque) darkening.push(Math.max((opaque[0] ?? 0) - r, (opaque[1] ?? 0) - g, (opaque[2] ?? 0) - b));
+    }
+  }
+  return darkening;
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1] ?? NaN;
+
+/** The pixels transparent (alpha 0) in `reference`, and how many of them are transparent in `frame` too. */
+function transparentKept(reference: Uint8Array, frame: Uint8Array): { transparent: number; kept: number } {
+  let transparent = 0;
+  let kept = 0;
+  for (let i = 3; i < reference.length; i += 4) {
+    if (reference[i] !== 0) continue;
+    transparent++;
+    if (frame[i] === 0) kept++;
+  }
+  return { transparent, kept };
+}
 
 /** A point of skin: between the eyes. */
 function faceAt(size: number): [number, number] {
@@ -123,6 +192,34 @@ describe('renderVideo', () => {
     ]);
   });
 
+  it("MP4: frames go to ffmpeg as bgr24 and keep the RGBA render's colours", async () => {
+    const path = join(dir, 'bgr.mp4');
+    const size = 256;
+    const ffmpeg = recordingFfmpeg('bgr');
+    await renderVideo({
+      manifest,
+      speech: syntheticSpeech('Hi.').segments,
+      output: { format: 'mp4', path },
+      width: size,
+      height: size,
+      ffmpegCommand: ffmpeg.command,
+    });
+    // The first -pix_fmt is the input's (the output's, yuv420p, comes after pipe:0).
+    const input = ffmpeg.args().slice(0, ffmpeg.args().indexOf('pipe:0'));
+    expect(input[input.indexOf('-pix_fmt') + 1]).toBe('bgr24');
+    const decoded = await decodeFrame(path, size);
+    const reference = firstFrame({ color: '#00b140' }, size);
+    // The green screen and a point of skin: swapped or shifted channels would be far off, H.264 is not.
+    for (const [x, y] of [[2, 2], faceAt(size)] as const) {
+      const want = pixel(reference, size, x, y);
+      const got = pixel(decoded, size, x, y);
+      for (let c = 0; c < 3; c++) {
+        expect(Math.abs((got[c] ?? 0) - (want[c] ?? 0)), `(${x}, ${y}) channel ${c}`).toBeLessThanOrEqual(4);
+      }
+    }
+    expect(pixel(reference, size, 2, 2).slice(0, 3)).toEqual([0x00, 0xb1, 0x40]);
+  });
+
   it('WebM with alpha: VP9 + Opus, transparent outside the avatar, opaque on its face', async () => {
     const path = join(dir, 'talk.webm');
     const size = 256;
@@ -143,6 +240,16 @@ describe('renderVideo', () => {
     expect(frame.length).toBe(size * size * 4);
     expect(pixel(frame, size, 2, 2)[3]).toBeLessThan(255);
     expect(pixel(frame, size, ...faceAt(size))[3]).toBe(255);
+    // The avatar's antialiased outline has the colour of the avatar, not a darker one (frames in straight
+    // alpha): measured median 6 at 256², where premultiplied frames gave 45. VP9's 4:2:0 chroma and its lossy
+    // alpha plane keep it from 0.
+    const darkening = edgeDarkening(frame, size);
+    expect(darkening.length).toBeGreaterThan(50);
+    expect(median(darkening)).toBeLessThan(20);
+    // Transparent stays transparent, up to VP9's lossy alpha right at the outline (measured 98.4 %).
+    const { transparent, kept } = transparentKept(firstFrame('transparent', size), frame);
+    expect(transparent).toBeGreaterThan((size * size) / 3);
+    expect(kept / transparent).toBeGreaterThan(0.97);
   });
 
   it('MOV with alpha: ProRes 4444 with an alpha pixel format and PCM audio', async () => {
@@ -165,6 +272,13 @@ describe('renderVideo', () => {
     const frame = await decodeFrame(path, size);
     expect(pixel(frame, size, 1, 1)[3]).toBe(0);
     expect(pixel(frame, size, ...faceAt(size))[3]).toBe(255);
+    // ProRes 4444 keeps full chroma and alpha: the outline has the avatar's colour (measured median 0, where
+    // premultiplied frames gave 52), and every pixel the RGBA render leaves transparent is transparent.
+    const darkening = edgeDarkening(frame, size);
+    expect(darkening.length).toBeGreaterThan(20);
+    expect(median(darkening)).toBeLessThan(8);
+    const { transparent, kept } = transparentKept(firstFrame('transparent', size), frame);
+    expect(kept).toBe(transparent);
   });
 
   it("SRT cues start and end on the words' times, and agree with TextTimestampResult", async () => {

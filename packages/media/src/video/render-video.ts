@@ -35,6 +35,11 @@ export async function renderVideo(
   // Undefined without a composition (or an empty one): the video is then made exactly as before.
   const composition = await prepareComposition(options.composition, settings);
   const layer = composition?.layer ?? settings;
+  const layerBackground = composition?.layerBackground ?? settings.background;
+  // An MP4's frames go to yuv420p, which ffmpeg converts from bgr24 far faster than from rgba (see
+  // `VideoInputFormat.pixelFormat`). Only when the worker's picture is opaque: a composition that puts the
+  // avatar over a background picture or moves it draws it on a transparent layer, whose alpha ffmpeg needs.
+  const pixelFormat = settings.format === 'mp4' && layerBackground !== 'transparent' ? 'bgr24' : 'rgba';
   const { signal } = options;
   const speech = await collectSpeech(options.speech, signal);
   const plan = planFrames(speech.speechMs, settings.tailMs, settings.fps, SESSION_SAMPLE_RATE);
@@ -54,22 +59,20 @@ export async function renderVideo(
     // ffmpeg first: it loads its codecs (about 0.1 s) while the render workers load the canvas and the avatar
     // (about 0.2 s), instead of after them.
     await encoder.start({
-      video: { width: layer.width, height: layer.height, fps: settings.fps },
+      video: { width: layer.width, height: layer.height, fps: settings.fps, pixelFormat },
       audio: { sampleRate: SESSION_SAMPLE_RATE },
       target: { kind: 'file', path: settings.path, format: settings.format },
       ...(composition === undefined ? {} : { filter: await composition.start() }),
       ...(options.ffmpegCommand === undefined ? {} : { command: options.ffmpegCommand }),
     });
     signal?.throwIfAborted();
-    const manifest = withVideoBackground(
-      options.manifest,
-      composition?.layerBackground ?? settings.background,
-    );
+    const manifest = withVideoBackground(options.manifest, layerBackground);
     const starting = Array.from({ length: settings.renderThreads }, (_, i) =>
       AvatarFrameRenderer.create({
         manifest,
         width: layer.width,
         height: layer.height,
+        pixelFormat,
         label: `video ${settings.path} #${i}`,
       }).then((renderer) => {
         // Kept even if another fails to start or the render is cancelled meanwhile, so that it is closed too.
