@@ -50,6 +50,11 @@ beforeAll(async () => {
     const path = (req.url ?? '').split('?')[0];
     if (path === '/voice.wav' || path === '/bg.png' || path === '/logo.png' || path === '/intro.mp4') {
       void readFile(join(work, path.slice(1))).then((data) => res.writeHead(200).end(data));
+    } else if (path === '/playlist.mp4') {
+      // An HLS playlist posing as a clip: it would make ffmpeg read a local file into the video.
+      res
+        .writeHead(200)
+        .end(`#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\n${join(work, 'intro.mp4')}\n#EXT-X-ENDLIST\n`);
     } else if (path === '/huge.wav') {
       // Claims more than the 100 MB limit; the download must stop at the header.
       res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': String(101 * 1024 * 1024) });
@@ -261,6 +266,18 @@ describe('videomakeadvanced', () => {
     expect(near(rgb(500, 100), [255, 0, 0])).toBe(true); // background image, right of the small avatar
     expect(near(rgb(30, 30), [0, 0, 255])).toBe(true); // the logo at (10, 10), 64 px
     expect(near(rgb(60, 256), [255, 0, 0])).toBe(true); // left half: the avatar moved right and shrank
+  });
+
+  it('fails a task whose intro is a playlist rather than a video file', async () => {
+    const taskId = await submit(server.url, V.videomakeadvanced, {
+      VirtualmanKey: 'demo',
+      InputSsml: 'No playlists.',
+      VideoParam: { VideoHeadFileUrl: `${filesUrl}/playlist.mp4` },
+    });
+    const { result } = await finished(server.url, taskId);
+    expect(result.Status).toBe('FAIL');
+    expect(result.FailCode).toBe(100002);
+    expect(result.FailMessage).toMatch(/VideoHeadFileUrl: the video clip cannot be read: its format \(hls\)/);
   });
 
   it('fails with the image-download code when a background image cannot be fetched', async () => {

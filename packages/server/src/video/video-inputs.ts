@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ERRORS, IvhError, type ErrorEntry } from '@dhuman/protocol';
 import { decodeAudioFile } from './audio-speech.js';
+import { checkClipFile } from './clip-check.js';
 import { checkImageFile } from './image-check.js';
 import { downloadRemoteFile, RemoteFileError } from './remote-file.js';
 
@@ -69,7 +70,7 @@ export class VideoInputs {
     }
   }
 
-  /** An intro or outro clip; ffmpeg finds out later whether it decodes. */
+  /** An intro or outro clip in a plain video container (see `checkClipFile`); ffmpeg decodes it later. */
   async clip(url: string, name: string, field: string): Promise<string> {
     const path = join(this.workDir, name);
     try {
@@ -78,6 +79,7 @@ export class VideoInputs {
         timeoutMs: this.limits.downloadTimeoutMs,
         signal: this.signal,
       });
+      await checkClipFile(path, { signal: this.signal });
       return path;
     } catch (error) {
       throw inputFailure(error, field, ERRORS.INVALID_PARAMETER_VALUE);
