@@ -4,6 +4,7 @@ export { RENDER_THREAD_NAME } from './render/render-worker.js';
 export * from './encoder/encoder-error.js';
 export * from './encoder/ffmpeg-args.js';
 export * from './encoder/ffmpeg-encoder.js';
+export { runFfmpeg, type FfmpegRunOptions } from './encoder/ffmpeg-run.js';
 export * from './stream/session-stream-pump.js';
 export * from './video/video-types.js';
 export { renderVideo } from './video/render-video.js';

@@ -38,6 +38,16 @@ describe('runFfmpeg', () => {
     expect(existsSync(join(dir, 'a.mp4'))).toBe(true);
   });
 
+  it('feeds `input` to stdin, whole: raw PCM in, the same samples out', async () => {
+    const pcm = new Int16Array(4000).map((_, i) => Math.round(8000 * Math.sin(i / 5)));
+    const path = join(dir, 'fed.raw');
+    const raw = ['-f', 's16le', '-ar', '8000', '-ac', '1'];
+    await runFfmpeg([...globalArgs(), ...raw, '-i', 'pipe:0', ...raw, '-y', path], {
+      input: new Uint8Array(pcm.buffer),
+    });
+    expect(readFileSync(path).equals(Buffer.from(pcm.buffer))).toBe(true);
+  });
+
   it('a failing command rejects with its exit code and last stderr line', async () => {
     const failure = await runFfmpeg([
       ...globalArgs(),

@@ -10,25 +10,32 @@ export interface FfmpegRunOptions {
   signal?: AbortSignal;
   /** Called with the number of frames ffmpeg has written so far, a few times a second. */
   onFrame?: (frames: number) => void;
+  /** Bytes fed to ffmpeg's stdin (an input given as `pipe:0`), written whole and then closed. */
+  input?: Uint8Array;
 }
 
 /** How often ffmpeg reports progress: often enough for a progress bar throttled to 100 ms, cheap for ffmpeg. */
 const PROGRESS_PERIOD_SEC = '0.2';
 
 /**
- * Runs one ffmpeg command that reads and writes files (no pipes to feed) to its end. Progress comes from
+ * Runs one ffmpeg command that reads and writes files (or reads `input` from stdin) to its end. Progress comes from
  * ffmpeg's own `-progress` report on stdout (`frame=N` lines), added before `args`. Resolves when ffmpeg exits
  * 0; rejects with a {@link FfmpegEncoderError} (`spawn_failed`, `exited`, `killed`) carrying its last stderr
  * lines, or with the abort reason once the killed process has exited (so the caller may remove its output).
  */
 export async function runFfmpeg(args: readonly string[], options: FfmpegRunOptions = {}): Promise<void> {
-  const { signal, onFrame } = options;
+  const { signal, onFrame, input } = options;
   const command = options.command ?? 'ffmpeg';
   signal?.throwIfAborted();
   const progress = onFrame ? ['-progress', 'pipe:1', '-stats_period', PROGRESS_PERIOD_SEC] : [];
   const child = spawn(command, [...progress, ...args], {
-    stdio: ['ignore', onFrame ? 'pipe' : 'ignore', 'pipe'],
+    stdio: [input ? 'pipe' : 'ignore', onFrame ? 'pipe' : 'ignore', 'pipe'],
   });
+  if (input && child.stdin) {
+    // If ffmpeg dies early its stdin closes (EPIPE): the exit below reports that, with ffmpeg's own reason.
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input);
+  }
   const ring = new StderrRing();
   const stderr = child.stderr as Readable;
   stderr.setEncoding('utf8');
