@@ -8,6 +8,7 @@ export { runFfmpeg, type FfmpegRunOptions } from './encoder/ffmpeg-run.js';
 export * from './stream/session-stream-pump.js';
 export * from './video/video-types.js';
 export { renderVideo } from './video/render-video.js';
+export { collectSpeech, type SpeechTimeline } from './video/speech-timeline.js';
 export { groupSentences, joinWords } from './video/sentences.js';
 export * from './video/subtitles.js';
 export * from './video/text-timestamps.js';

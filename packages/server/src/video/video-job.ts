@@ -1,8 +1,9 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SpeechSegment, TtsProvider, WordTiming } from '@dhuman/core';
+import type { SpeechSegment, TtsProvider } from '@dhuman/core';
 import { SESSION_SAMPLE_RATE } from '@dhuman/core';
 import {
+  collectSpeech,
   concatClips,
   groupSentences,
   renderVideo,
@@ -101,10 +102,10 @@ export class VideoJobRunner implements VideoTaskRunner {
     const text = task.spec.text ?? '';
     const segments = await this.synthesize(text, task.spec, signal);
     onProgress(50);
-    const pcm = joinPcm(segments);
+    const { pcm, words } = await collectSpeech(segments, signal);
     const mediaFile = `${task.taskId}.mp3`;
     await writeMp3(pcm, join(dir, mediaFile), { signal });
-    const sentences = groupSentences(wordsOf(segments), text);
+    const sentences = groupSentences(words, text);
     return {
       mediaFile,
       durationMs: Math.round((pcm.length * 1000) / SESSION_SAMPLE_RATE),
@@ -128,7 +129,8 @@ export class VideoJobRunner implements VideoTaskRunner {
         ? speechFromAudio(await inputs.audio(spec.audioUrl), { volume: spec.voice.volume })
         : await this.synthesize(spec.text ?? '', spec, signal);
     onProgress(PROGRESS.speech);
-    const sentences = groupSentences(wordsOf(segments), spec.text);
+    const { words } = await collectSpeech(segments, signal);
+    const sentences = groupSentences(words, spec.text);
     const cues = subtitleCues(sentences);
     const composition = await this.composition(spec, inputs, cues);
     const clips = spec.composition;
@@ -275,23 +277,6 @@ interface Made {
   durationMs: number;
   sentences: VideoSentence[];
   cues: SubtitleCue[];
-}
-
-function wordsOf(segments: readonly SpeechSegment[]): WordTiming[] {
-  return segments
-    .flatMap((s) => s.words)
-    .sort((a, b) => a.startMs - b.startMs || a.textOffset - b.textOffset);
-}
-
-function joinPcm(segments: readonly SpeechSegment[]): Int16Array {
-  const total = segments.reduce((n, s) => n + s.pcm.length, 0);
-  const pcm = new Int16Array(total);
-  let at = 0;
-  for (const s of segments) {
-    pcm.set(s.pcm, at);
-    at += s.pcm.length;
-  }
-  return pcm;
 }
 
 function shiftSentences(sentences: readonly VideoSentence[], ms: number): VideoSentence[] {
