@@ -26,12 +26,12 @@ describe('inputArgs', () => {
     expect(rawFrameBytes(video)).toBe(512 * 512 * 4);
   });
 
-  it('reads BGR frames (3 bytes a pixel) when asked, and RGBA when asked so', () => {
-    const bgr = { ...video, pixelFormat: 'bgr24' as const };
-    expect(inputArgs(bgr, audio)).toEqual(
-      inputArgs(video, audio).map((arg) => (arg === 'rgba' ? 'bgr24' : arg)),
+  it('reads I420 frames (1.5 bytes a pixel) when asked, and RGBA when asked so', () => {
+    const yuv = { ...video, pixelFormat: 'yuv420p' as const };
+    expect(inputArgs(yuv, audio)).toEqual(
+      inputArgs(video, audio).map((arg) => (arg === 'rgba' ? 'yuv420p' : arg)),
     );
-    expect(rawFrameBytes(bgr)).toBe(512 * 512 * 3);
+    expect(rawFrameBytes(yuv)).toBe(512 * 512 * 1.5);
     expect(inputArgs({ ...video, pixelFormat: 'rgba' }, audio)).toEqual(inputArgs(video, audio));
   });
 });
@@ -46,7 +46,7 @@ describe('buildFfmpegArgs', () => {
     [{ ...video, width: 511 }, /width/],
     [{ ...video, height: 0 }, /height/],
     [{ ...video, fps: 0 }, /fps/],
-    [{ ...video, pixelFormat: 'yuv420p' as 'rgba' }, /pixelFormat/],
+    [{ ...video, pixelFormat: 'bgr24' as 'rgba' }, /pixelFormat/],
   ])('refuses a bad video format %o', (bad, message) => {
     expect(() => buildFfmpegArgs({ video: bad, audio, target: { kind: 'rtmp', url: 'rtmp://h/a' } })).toThrow(
       message,
@@ -61,11 +61,11 @@ describe('buildFfmpegArgs', () => {
 });
 
 describe('outputArgs', () => {
-  it('MP4: x264 ultrafast/zerolatency yuv420p, 2 s GOP, AAC 48 kHz, faststart, overwrite', () => {
+  it('MP4: x264 ultrafast/zerolatency yuv420p, 2 s GOP, AAC (fast coder) 48 kHz, faststart, overwrite', () => {
     const args = outputArgs(video, { kind: 'file', path: '/tmp/o.mp4', format: 'mp4' });
     expect(args.join(' ')).toBe(
       '-map 0:v:0 -map 1:a:0 -c:v libx264 -preset ultrafast -tune zerolatency -pix_fmt yuv420p -g 50 ' +
-        '-c:a aac -b:a 96k -ar 48000 -movflags +faststart -f mp4 -y /tmp/o.mp4',
+        '-c:a aac -aac_coder fast -b:a 96k -ar 48000 -movflags +faststart -f mp4 -y /tmp/o.mp4',
     );
   });
 
@@ -103,6 +103,7 @@ describe('outputArgs', () => {
     expect(after(args, '-tune')).toBe('zerolatency');
     expect(after(args, '-g')).toBe('60');
     expect(after(args, '-c:a')).toBe('aac');
+    expect(after(args, '-aac_coder')).toBe('fast');
     expect(args.slice(-3)).toEqual(['-f', 'flv', 'rtmp://h:1935/live/s']);
     expect(args).not.toContain('-y');
   });

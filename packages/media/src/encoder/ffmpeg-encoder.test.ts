@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { writeYuv420, yuv420Bytes } from '@dhuman/avatar';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FfmpegEncoderError } from './encoder-error.js';
 import type { EncoderTarget } from './ffmpeg-args.js';
@@ -33,15 +34,11 @@ function frame(index: number): Uint8Array {
   return rgba;
 }
 
-/** An RGBA frame as BGR, 3 bytes a pixel. */
-function toBgr(rgba: Uint8Array): Uint8Array {
-  const bgr = new Uint8Array((rgba.length / 4) * 3);
-  for (let p = 0; p < rgba.length / 4; p++) {
-    bgr[p * 3] = rgba[p * 4 + 2] ?? 0;
-    bgr[p * 3 + 1] = rgba[p * 4 + 1] ?? 0;
-    bgr[p * 3 + 2] = rgba[p * 4] ?? 0;
-  }
-  return bgr;
+/** An RGBA frame as I420, 1.5 bytes a pixel. */
+function toYuv(rgba: Uint8Array): Uint8Array {
+  const yuv = new Uint8Array(yuv420Bytes(WIDTH, HEIGHT));
+  writeYuv420(rgba, { x: 0, y: 0, width: WIDTH, height: HEIGHT }, yuv, WIDTH, HEIGHT);
+  return yuv;
 }
 
 /** The 440 Hz tone's samples for one frame's worth of time. */
@@ -273,18 +270,18 @@ describe('FfmpegEncoder failures and cleanup', () => {
     await expect(encoder.writeAudio(toneChunk(1))).rejects.toMatchObject({ code: 'not_running' });
   });
 
-  it('bgr24 input: takes frames of width × height × 3 bytes, B, G, R, and encodes their colours', async () => {
-    const path = join(dir, 'bgr.mp4');
+  it('yuv420p input: takes I420 frames of width × height × 1.5 bytes and encodes their colours', async () => {
+    const path = join(dir, 'yuv.mp4');
     const encoder = new FfmpegEncoder();
     encoders.push(encoder);
     await encoder.start({
-      video: { width: WIDTH, height: HEIGHT, fps: FPS, pixelFormat: 'bgr24' },
+      video: { width: WIDTH, height: HEIGHT, fps: FPS, pixelFormat: 'yuv420p' },
       audio: { sampleRate: SAMPLE_RATE },
       target: { kind: 'file', path, format: 'mp4' },
     });
-    await expect(encoder.writeFrame(frame(0))).rejects.toThrow(/expected 230400/);
+    await expect(encoder.writeFrame(frame(0))).rejects.toThrow(/expected 115200/);
     for (let n = 0; n < 10; n++) {
-      await Promise.all([encoder.writeFrame(toBgr(frame(0))), encoder.writeAudio(toneChunk(n))]);
+      await Promise.all([encoder.writeFrame(toYuv(frame(0))), encoder.writeAudio(toneChunk(n))]);
     }
     await encoder.end();
     const { stdout } = await run(
@@ -293,7 +290,7 @@ describe('FfmpegEncoder failures and cleanup', () => {
       { encoding: 'buffer', maxBuffer: WIDTH * HEIGHT * 3 + 1024 },
     );
     const at = (x: number, y: number) => [...stdout.subarray((y * WIDTH + x) * 3, (y * WIDTH + x) * 3 + 3)];
-    // The red square of frame 0 (x 0..39, y 100..139) stays red, not blue; the background white.
+    // The red square of frame 0 (x 0..39, y 100..139) stays red, not blue or shifted; the background white.
     for (const [x, y, want] of [
       [20, 120, [255, 0, 0]],
       [200, 20, [255, 255, 255]],

@@ -36,7 +36,7 @@ const DEFAULT_END_TIMEOUT_MS = 10_000;
 const hostIsLittleEndian = endianness() === 'LE';
 
 /**
- * One ffmpeg child process fed raw frames (stdin; straight-alpha RGBA, or BGR, see `VideoInputFormat.pixelFormat`)
+ * One ffmpeg child process fed raw frames (stdin; straight-alpha RGBA, or I420, see `VideoInputFormat.pixelFormat`)
  * and mono s16le PCM (fd 3), encoding to one target.
  *
  * Lifecycle: `start()` once, then `writeFrame`/`writeAudio`, then `end()` (clean finish) or `close()` (kill).
@@ -109,7 +109,7 @@ export class FfmpegEncoder extends EventEmitter<FfmpegEncoderEvents> {
   }
 
   /**
-   * Writes one frame of exactly width × height × 4 bytes (3 for bgr24); resolves when ffmpeg's pipe has taken it.
+   * Writes one frame of exactly width × height × 4 bytes (1.5 for yuv420p); resolves when ffmpeg's pipe has taken it.
    */
   writeFrame(rgba: Uint8Array): Promise<void> {
     if (this.state !== 'running' || this.video === undefined) return Promise.reject(this.notRunning());

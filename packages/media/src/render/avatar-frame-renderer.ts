@@ -35,7 +35,10 @@ export interface AvatarFrameRendererOptions {
   height: number;
   /** Frames pending at once before `render` refuses with `RENDER_BUSY` (default `DEFAULT_MAX_IN_FLIGHT`). */
   maxInFlight?: number;
-  /** How frames come back (see `FramePixelFormat`); default `rgba`. `bgr24` only for an opaque background. */
+  /**
+   * How frames come back (see `FramePixelFormat`); default `rgba`. `yuv420p` only for an opaque background, and
+   * an even width and height.
+   */
   pixelFormat?: FramePixelFormat;
   /** Called once when the renderer fails (not on close), so a session can fail without a render pending. */
   onFault?: (error: AvatarRenderError) => void;
@@ -61,7 +64,7 @@ interface Pending {
  *
  * Frames come back as width×height pixels, rows top down, in `pixelFormat`: RGBA (4 bytes, straight alpha as
  * ffmpeg reads it, which differs from the canvas's premultiplied pixels only where the background is not
- * opaque) or BGR (3 bytes), in a buffer moved (not copied) from the worker. At most `maxInFlight` frames are
+ * opaque) or planar YUV 4:2:0 (1.5 bytes), in a buffer moved (not copied) from the worker. At most `maxInFlight` frames are
  * pending; when full, `render` rejects at once with `RENDER_BUSY` instead of queueing, because a stream paced by
  * the media clock would rather skip (repeat its last frame) than fall further behind. Frames complete in the
  * order they were asked for.
@@ -110,8 +113,11 @@ export class AvatarFrameRenderer {
     this.width = width;
     this.height = height;
     const pixelFormat = options.pixelFormat ?? 'rgba';
-    if (pixelFormat !== 'rgba' && pixelFormat !== 'bgr24') {
-      throw new RangeError(`pixelFormat must be rgba or bgr24, got ${JSON.stringify(pixelFormat)}`);
+    if (pixelFormat !== 'rgba' && pixelFormat !== 'yuv420p') {
+      throw new RangeError(`pixelFormat must be rgba or yuv420p, got ${JSON.stringify(pixelFormat)}`);
+    }
+    if (pixelFormat === 'yuv420p' && (width % 2 !== 0 || height % 2 !== 0)) {
+      throw new RangeError(`yuv420p frames need an even width and height, got ${width}×${height}`);
     }
     this.maxInFlight = maxInFlight;
     this.pixelFormat = pixelFormat;

@@ -9,12 +9,13 @@ export const RENDER_THREAD_NAME = 'dhuman-render';
 /**
  * How frames come back: `rgba` (4 bytes a pixel, straight alpha: not premultiplied, unlike the canvas's own
  * pixels, because ffmpeg's `rgba` input, the VP9 and ProRes alpha planes and its `overlay` filter all read it so),
- * or `bgr24` (3 bytes a pixel in B, G, R order, alpha dropped) for an opaque picture going to an encoder that
- * converts it to YUV: ffmpeg 5.1's swscale has a SIMD path from bgr24 to yuv420p and none from rgba (measured at
- * 720p: about 1.5 ms a frame against 4.5), and a quarter fewer bytes cross the pipe. Where the picture is opaque
- * both alpha conventions are the same bytes.
+ * or `yuv420p` (planar I420: 1.5 bytes a pixel, alpha dropped) for an opaque picture going to an H.264 encoder,
+ * which then encodes the frames as they come. Converting in ffmpeg cost more than here: its swscale has a slow
+ * path from rgba (4.5 ms a 720p frame), and even its fast one from bgr24 (1.5 ms) came on top of the packing
+ * here, which costs as much as this conversion; and half the bytes of bgr24 cross the pipe. Where the picture is
+ * opaque both alpha conventions are the same bytes.
  */
-export type FramePixelFormat = 'rgba' | 'bgr24';
+export type FramePixelFormat = 'rgba' | 'yuv420p';
 
 /** What the worker gets as `workerData`. */
 export interface RenderWorkerData {
@@ -57,10 +58,18 @@ interface AvatarNamespace {
   ) => Pick<AvatarRenderer, 'draw' | 'motionBox'>;
 }
 
-/** The avatar package's `straight-alpha.js`. */
-interface StraightAlphaNamespace {
+/** The avatar package's `straight-alpha.js` and `yuv420.js`. */
+interface PixelNamespace {
   unpremultiplyRgba(pixels: Uint8Array): void;
   isOpaqueRgba(pixels: Uint8Array): boolean;
+  writeYuv420(
+    pixels: Uint8Array,
+    region: { x: number; y: number; width: number; height: number },
+    frame: Uint8Array,
+    width: number,
+    height: number,
+  ): void;
+  yuv420Bytes(width: number, height: number): number;
 }
 
 /**
@@ -81,7 +90,8 @@ interface StraightAlphaNamespace {
  * every frame is opaque, so a frame on a colour keeps exactly the canvas's bytes and costs nothing more. The
  * conversion rewrites only pixels with 0 < alpha < 255 but reads every alpha byte of the box: at 512² the
  * process's CPU went from 4.2–5.5 to 5.9–6.9 ms a frame, while a WebM rendered at 3.6–4.2× real time with it and
- * 4.0–4.1× without (VP9 is the slower side of a transparent render).
+ * 4.0–4.1× without (VP9 is the slower side of a transparent render). I420 frames are converted from the box's
+ * RGBA every frame, in place of the copy an RGBA frame gets.
  *
  * A draw error is answered as `error` and the parent fails the renderer; an error while setting up (a manifest
  * the renderer cannot take) escapes as the worker's `error` event before `ready`. `base` and the underlay are
@@ -93,44 +103,38 @@ function serveRenderFrames(
   data: RenderWorkerData,
   canvasNamespace: CanvasNamespace,
   avatar: AvatarNamespace,
-  alpha: StraightAlphaNamespace,
+  pixels: PixelNamespace,
 ): void {
   const lib = (canvasNamespace.createCanvas ? canvasNamespace : canvasNamespace.default) as CanvasLib;
   const { width, height } = data;
   const renderer = new avatar.AvatarRenderer(data.manifest, { Path2D: lib.Path2D });
-  const bgr = data.pixelFormat === 'bgr24';
-  const pixelBytes = bgr ? 3 : 4;
-  const bytes = width * height * pixelBytes;
+  const yuv = data.pixelFormat === 'yuv420p';
+  const bytes = yuv ? pixels.yuv420Bytes(width, height) : width * height * 4;
   const motion = renderer.motionBox(width, height);
-  // A canvas needs a pixel at least, even for an avatar whose moving parts are all outside the picture.
+  // A canvas needs a pixel at least, even for an avatar whose moving parts are all outside the picture. In I420
+  // the box grows to even corners, to cover whole 2×2 chroma blocks (the frame's sides are even).
+  const grid = yuv ? 2 : 1;
+  const x0 = Math.min(Math.floor(motion.x / grid) * grid, width - grid);
+  const y0 = Math.min(Math.floor(motion.y / grid) * grid, height - grid);
   const box = {
-    x: Math.min(motion.x, width - 1),
-    y: Math.min(motion.y, height - 1),
-    width: Math.max(1, motion.width),
-    height: Math.max(1, motion.height),
+    x: x0,
+    y: y0,
+    width: Math.max(grid, Math.min(width, Math.ceil((motion.x + motion.width) / grid) * grid) - x0),
+    height: Math.max(grid, Math.min(height, Math.ceil((motion.y + motion.height) / grid) * grid) - y0),
   };
   const canvas = lib.createCanvas(box.width, box.height);
   const ctx = canvas.getContext('2d');
 
-  /** Copies `pixels` (RGBA, `box` sized) into the frame `out` at the box, converting to the output format. */
-  const put = (pixels: Uint8Array, out: Uint8Array, at: { x: number; y: number }, w: number, h: number) => {
-    const stride = width * pixelBytes;
-    if (!bgr) {
-      for (let row = 0; row < h; row++) {
-        const from = row * w * 4;
-        out.set(pixels.subarray(from, from + w * 4), (at.y + row) * stride + at.x * 4);
-      }
+  /** Writes `rgba` (`at` sized) into the frame `out` at `at`, in the output format. */
+  const put = (rgba: Uint8Array, out: Uint8Array, at: typeof box) => {
+    if (yuv) {
+      pixels.writeYuv420(rgba, at, out, width, height);
       return;
     }
-    const words = new Uint32Array(pixels.buffer, pixels.byteOffset, w * h);
-    for (let row = 0; row < h; row++) {
-      let o = (at.y + row) * stride + at.x * 3;
-      for (let i = row * w, end = i + w; i < end; i++, o += 3) {
-        const p = words[i] as number; // little-endian RGBA: R in the low byte
-        out[o] = p >>> 16;
-        out[o + 1] = p >>> 8;
-        out[o + 2] = p;
-      }
+    const stride = width * 4;
+    for (let row = 0; row < at.height; row++) {
+      const from = row * at.width * 4;
+      out.set(rgba.subarray(from, from + at.width * 4), (at.y + row) * stride + at.x * 4);
     }
   };
 
@@ -139,14 +143,14 @@ function serveRenderFrames(
   const drawStill = (): { base: Uint8Array; underlay: Uint8Array; translucent: boolean } => {
     const whole = lib.createCanvas(width, height);
     renderer.draw(whole.getContext('2d'), { weights: null, timeSec: 0 }, width, height);
-    const pixels = whole.data();
-    if (!bgr) alpha.unpremultiplyRgba(pixels);
+    const wholePixels = whole.data();
+    if (!yuv) pixels.unpremultiplyRgba(wholePixels);
     const base = new Uint8Array(bytes);
-    put(pixels, base, { x: 0, y: 0 }, width, height);
+    put(wholePixels, base, { x: 0, y: 0, width, height });
     renderer.draw(ctx, { weights: null, timeSec: 0 }, width, height, { region: box, part: 'underlay' });
     // The underlay stays premultiplied: it is the canvas's starting point, not a frame.
     const underlay = new Uint8Array(canvas.data());
-    return { base, underlay, translucent: !bgr && !alpha.isOpaqueRgba(underlay) };
+    return { base, underlay, translucent: !yuv && !pixels.isOpaqueRgba(underlay) };
   };
   port.on('message', (request: RenderRequest) => {
     try {
@@ -157,10 +161,10 @@ function serveRenderFrames(
       const frame = { weights: request.weights, timeSec: request.timeSec };
       renderer.draw(ctx, frame, width, height, { region: box, part: 'overlay' });
       const rgba = request.buffer?.byteLength === bytes ? new Uint8Array(request.buffer) : still.base.slice();
-      const pixels = canvas.data();
+      const drawn = canvas.data();
       // In place: the next frame starts again from the underlay.
-      if (still.translucent) alpha.unpremultiplyRgba(pixels);
-      put(pixels, rgba, box, box.width, box.height);
+      if (still.translucent) pixels.unpremultiplyRgba(drawn);
+      put(drawn, rgba, box);
       port.postMessage({ type: 'frame', id: request.id, rgba }, [rgba.buffer]);
     } catch (error) {
       port.postMessage({
@@ -189,7 +193,7 @@ let cachedUrl: URL | undefined;
  *   `dist/index.js`, also under vitest (whose aliases to sources apply to vitest's own imports only). The worker
  *   therefore draws with the *built* renderer: `npm test` builds before vitest runs, and in production there is
  *   only dist. A stale dist after editing packages/avatar/src shows up as a pixel mismatch in the tests. It
- *   imports `renderer.js` and `straight-alpha.js` next to that index rather than the index itself, which also
+ *   imports `renderer.js`, `straight-alpha.js` and `yuv420.js` next to that index rather than the index itself, which also
  *   builds the manifest schema the worker never uses (about 20 ms of a worker's start).
  * - `@napi-rs/canvas` resolved from the avatar package (a require from its dist file), because that package is
  *   the one that declares and pins it (1.0.0); media does not depend on it directly.
@@ -199,6 +203,7 @@ export function renderWorkerUrl(): URL {
   const avatarUrl = import.meta.resolve('@dhuman/avatar');
   const rendererUrl = new URL('./renderer.js', avatarUrl).href;
   const alphaUrl = new URL('./straight-alpha.js', avatarUrl).href;
+  const yuvUrl = new URL('./yuv420.js', avatarUrl).href;
   const canvasPath = createRequire(avatarUrl).resolve('@napi-rs/canvas');
   const canvasUrl = pathToFileURL(canvasPath).href;
   const source = [
@@ -209,7 +214,8 @@ export function renderWorkerUrl(): URL {
     `import * as canvas from ${JSON.stringify(canvasUrl)};`,
     `import * as avatar from ${JSON.stringify(rendererUrl)};`,
     `import * as alpha from ${JSON.stringify(alphaUrl)};`,
-    `(${serveRenderFrames.toString()})(parentPort, workerData, canvas, avatar, alpha);`,
+    `import * as yuv from ${JSON.stringify(yuvUrl)};`,
+    `(${serveRenderFrames.toString()})(parentPort, workerData, canvas, avatar, { ...alpha, ...yuv });`,
   ].join('\n');
   cachedUrl = new URL(`data:text/javascript,${encodeURIComponent(source)}`);
   return cachedUrl;

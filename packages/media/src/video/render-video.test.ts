@@ -192,10 +192,10 @@ describe('renderVideo', () => {
     ]);
   });
 
-  it("MP4: frames go to ffmpeg as bgr24 and keep the RGBA render's colours", async () => {
-    const path = join(dir, 'bgr.mp4');
+  it("MP4: frames go to ffmpeg as yuv420p and keep the RGBA render's colours", async () => {
+    const path = join(dir, 'yuv.mp4');
     const size = 256;
-    const ffmpeg = recordingFfmpeg('bgr');
+    const ffmpeg = recordingFfmpeg('yuv');
     await renderVideo({
       manifest,
       speech: syntheticSpeech('Hi.').segments,
@@ -206,7 +206,7 @@ describe('renderVideo', () => {
     });
     // The first -pix_fmt is the input's (the output's, yuv420p, comes after pipe:0).
     const input = ffmpeg.args().slice(0, ffmpeg.args().indexOf('pipe:0'));
-    expect(input[input.indexOf('-pix_fmt') + 1]).toBe('bgr24');
+    expect(input[input.indexOf('-pix_fmt') + 1]).toBe('yuv420p');
     const decoded = await decodeFrame(path, size);
     const reference = firstFrame({ color: '#00b140' }, size);
     // The green screen and a point of skin: swapped or shifted channels would be far off, H.264 is not.

@@ -36,10 +36,10 @@ export async function renderVideo(
   const composition = await prepareComposition(options.composition, settings);
   const layer = composition?.layer ?? settings;
   const layerBackground = composition?.layerBackground ?? settings.background;
-  // An MP4's frames go to yuv420p, which ffmpeg converts from bgr24 far faster than from rgba (see
+  // An MP4's frames leave the render worker as yuv420p, which x264 encodes as it comes (see
   // `VideoInputFormat.pixelFormat`). Only when the worker's picture is opaque: a composition that puts the
   // avatar over a background picture or moves it draws it on a transparent layer, whose alpha ffmpeg needs.
-  const pixelFormat = settings.format === 'mp4' && layerBackground !== 'transparent' ? 'bgr24' : 'rgba';
+  const pixelFormat = settings.format === 'mp4' && layerBackground !== 'transparent' ? 'yuv420p' : 'rgba';
   const { signal } = options;
   const speech = await collectSpeech(options.speech, signal);
   const plan = planFrames(speech.speechMs, settings.tailMs, settings.fps, SESSION_SAMPLE_RATE);

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import type { RenderVideoOptions } from './video-types.js';
 import { videoSettings } from './video-settings.js';
@@ -14,7 +15,7 @@ describe('videoSettings', () => {
       fps: 25,
       background: { color: '#00b140' },
       tailMs: 300,
-      renderThreads: 1,
+      renderThreads: Math.min(2, availableParallelism()),
     });
     expect(videoSettings({ ...base, output: { format: 'webm-alpha', path: 'a.webm' } }).background).toBe(
       'transparent',
