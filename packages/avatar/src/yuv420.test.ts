@@ -31,12 +31,30 @@ describe('writeYuv420', () => {
   it('gives BT.601 limited-range values for known colours', () => {
     const colours: [number[], number[]][] = [
       // What ffmpeg 5.1 gives for each (rgba → yuv420p).
-      [[255, 255, 255], [235, 128, 128]],
-      [[0, 0, 0], [16, 128, 128]],
-      [[255, 0, 0], [81, 90, 239]],
-      [[0, 255, 0], [144, 54, 35]],
-      [[0, 0, 255], [41, 240, 110]],
-      [[0x00, 0xb1, 0x40], [110, 105, 59]],
+      [
+        [255, 255, 255],
+        [235, 128, 128],
+      ],
+      [
+        [0, 0, 0],
+        [16, 128, 128],
+      ],
+      [
+        [255, 0, 0],
+        [81, 90, 239],
+      ],
+      [
+        [0, 255, 0],
+        [144, 54, 35],
+      ],
+      [
+        [0, 0, 255],
+        [41, 240, 110],
+      ],
+      [
+        [0x00, 0xb1, 0x40],
+        [110, 105, 59],
+      ],
     ];
     const rgba = blocks(16 * colours.length, 8, (bx) => colours[Math.floor(bx / 2)]?.[0] ?? []);
     const frame = convert(rgba, 16 * colours.length, 8);
@@ -92,9 +110,9 @@ describe('writeYuv420', () => {
     expect(() => writeYuv420(pixels, { x: 1, y: 0, width: 8, height: 8 }, frame, 16, 16)).toThrow(/even/);
     expect(() => writeYuv420(pixels, { x: 0, y: 0, width: 7, height: 8 }, frame, 16, 16)).toThrow(/even/);
     expect(() => writeYuv420(pixels, { x: 10, y: 0, width: 8, height: 8 }, frame, 16, 16)).toThrow(/outside/);
-    expect(() => writeYuv420(pixels.subarray(4), { x: 0, y: 0, width: 16, height: 16 }, frame, 16, 16)).toThrow(
-      /smaller/,
-    );
+    expect(() =>
+      writeYuv420(pixels.subarray(4), { x: 0, y: 0, width: 16, height: 16 }, frame, 16, 16),
+    ).toThrow(/smaller/);
     expect(() => writeYuv420(pixels, { x: 0, y: 0, width: 8, height: 8 }, frame.subarray(1), 16, 16)).toThrow(
       /smaller/,
     );
@@ -106,8 +124,18 @@ function ffmpegYuv420(rgba: Uint8Array, width: number, height: number): Promise<
   return new Promise((resolve, reject) => {
     const child = spawn(
       'ffmpeg',
-      ['-v', 'error', '-f', 'rawvideo', '-pix_fmt', 'rgba', '-s', `${width}x${height}`, '-i', 'pipe:0']
-        .concat(['-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1']),
+      [
+        '-v',
+        'error',
+        '-f',
+        'rawvideo',
+        '-pix_fmt',
+        'rgba',
+        '-s',
+        `${width}x${height}`,
+        '-i',
+        'pipe:0',
+      ].concat(['-f', 'rawvideo', '-pix_fmt', 'yuv420p', 'pipe:1']),
       { stdio: ['pipe', 'pipe', 'inherit'] },
     );
     const chunks: Buffer[] = [];

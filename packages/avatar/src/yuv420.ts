@@ -36,7 +36,9 @@ export function writeYuv420(
 ): void {
   const { x, y, width: w, height: h } = region;
   if ((x | y | w | h | width | height) & 1) {
-    throw new RangeError(`writeYuv420 needs even sizes and offsets, got ${w}x${h} at ${x},${y} in ${width}x${height}`);
+    throw new RangeError(
+      `writeYuv420 needs even sizes and offsets, got ${w}x${h} at ${x},${y} in ${width}x${height}`,
+    );
   }
   if (x < 0 || y < 0 || x + w > width || y + h > height) {
     throw new RangeError(`writeYuv420: ${w}x${h} at ${x},${y} is outside the ${width}x${height} frame`);

@@ -1,6 +1,7 @@
 export * from './render/avatar-frame-renderer.js';
 export * from './render/frame-timing.js';
 export { RENDER_THREAD_NAME } from './render/render-worker.js';
+export { closeIdleRenderWorkers, idleRenderWorkers } from './render/render-worker-pool.js';
 export * from './encoder/encoder-error.js';
 export * from './encoder/ffmpeg-args.js';
 export * from './encoder/ffmpeg-encoder.js';

@@ -61,10 +61,10 @@ describe('buildFfmpegArgs', () => {
 });
 
 describe('outputArgs', () => {
-  it('MP4: x264 ultrafast/zerolatency yuv420p, 2 s GOP, AAC (fast coder) 48 kHz, faststart, overwrite', () => {
+  it('MP4: x264 ultrafast/zerolatency on one thread, yuv420p, 2 s GOP, AAC (fast coder) 48 kHz, faststart', () => {
     const args = outputArgs(video, { kind: 'file', path: '/tmp/o.mp4', format: 'mp4' });
     expect(args.join(' ')).toBe(
-      '-map 0:v:0 -map 1:a:0 -c:v libx264 -preset ultrafast -tune zerolatency -pix_fmt yuv420p -g 50 ' +
+      '-map 0:v:0 -map 1:a:0 -c:v libx264 -preset ultrafast -tune zerolatency -threads 1 -pix_fmt yuv420p -g 50 ' +
         '-c:a aac -aac_coder fast -b:a 96k -ar 48000 -movflags +faststart -f mp4 -y /tmp/o.mp4',
     );
   });
@@ -104,6 +104,7 @@ describe('outputArgs', () => {
     expect(after(args, '-g')).toBe('60');
     expect(after(args, '-c:a')).toBe('aac');
     expect(after(args, '-aac_coder')).toBe('fast');
+    expect(args).not.toContain('-threads');
     expect(args.slice(-3)).toEqual(['-f', 'flv', 'rtmp://h:1935/live/s']);
     expect(args).not.toContain('-y');
   });

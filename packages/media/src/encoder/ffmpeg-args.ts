@@ -147,9 +147,17 @@ function gop(video: VideoInputFormat): string {
   return String(Math.max(1, Math.round(video.fps * KEYFRAME_SECONDS)));
 }
 
-function x264Args(video: VideoInputFormat, baseline: boolean): string[] {
+/**
+ * A file's x264 runs on one thread. zerolatency's sliced threads (three on 2 cores) help a live frame out sooner
+ * but cost CPU keeping the slices in step, and a file is made as fast as the CPU allows, beside the render
+ * workers: 235 frames (9.4 s) from I420, mean of 5 runs, took 0.73 → 0.67 s of ffmpeg CPU at 512² and
+ * 1.67 → 1.52 s at 720p. One thread still encodes 720p at about 170 fps, more than the render feeds it.
+ */
+const FILE_X264_THREADS = ['-threads', '1'];
+
+function x264Args(video: VideoInputFormat, baseline: boolean, threads: readonly string[] = []): string[] {
   return [
-    ...['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency'],
+    ...['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', ...threads],
     ...(baseline ? ['-profile:v', 'baseline'] : []),
     ...['-pix_fmt', 'yuv420p', '-g', gop(video)],
   ];
@@ -244,7 +252,11 @@ function fileOutputArgs(video: VideoInputFormat, target: FileTarget, maps = MAP_
 export function fileCodecArgs(video: VideoInputFormat, format: FileFormat): string[] {
   switch (format) {
     case 'mp4':
-      return [...x264Args(video, false), ...aacArgs(), ...['-movflags', '+faststart', '-f', 'mp4']];
+      return [
+        ...x264Args(video, false, FILE_X264_THREADS),
+        ...aacArgs(),
+        ...['-movflags', '+faststart', '-f', 'mp4'],
+      ];
     case 'webm':
       return [...vp8Args(video), ...opusArgs(), '-f', 'webm'];
     case 'webm-alpha':

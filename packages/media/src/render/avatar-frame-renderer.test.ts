@@ -151,7 +151,7 @@ describe('AvatarFrameRenderer', () => {
     expect(Buffer.compare(next, copy)).toBe(0);
   });
 
-  it("gives I420 frames: the RGBA frame converted, moving part and still part alike", async () => {
+  it('gives I420 frames: the RGBA frame converted, moving part and still part alike', async () => {
     // 98×66: the motion box of an odd-sized fit has odd corners, which the worker grows to whole chroma blocks.
     const [width, height] = [98, 66];
     const rgbaRenderer = await start(width, height);
@@ -253,7 +253,10 @@ describe('AvatarFrameRenderer', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(AvatarRenderError);
-    expect(error).toMatchObject({ code: 'RENDER_FAILED', message: expect.stringMatching(/worker error/) });
+    expect(error).toMatchObject({
+      code: 'RENDER_FAILED',
+      message: expect.stringMatching(/setting up the avatar failed/),
+    });
     if (before !== null) expect(renderThreads()).toBe(before);
   });
 

@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import type { AvatarManifest } from '@dhuman/avatar';
-import type { FramePixelFormat, RenderReply, RenderRequest, RenderWorkerData } from './render-worker.js';
+import type { FramePixelFormat, RenderReply, RenderRequest } from './render-worker.js';
 import { renderWorkerUrl } from './render-worker.js';
+import { releaseRenderWorker, takeRenderWorker } from './render-worker-pool.js';
 
 export type { FramePixelFormat } from './render-worker.js';
 
@@ -40,6 +41,12 @@ export interface AvatarFrameRendererOptions {
    * an even width and height.
    */
   pixelFormat?: FramePixelFormat;
+  /**
+   * Take a loaded worker from the pool and give it back on a clean `close` (no frame in flight), instead of
+   * starting and ending a thread (see `render-worker-pool.ts`). For short-lived renderers made one after another
+   * (videos); default false.
+   */
+  reuseWorker?: boolean;
   /** Called once when the renderer fails (not on close), so a session can fail without a render pending. */
   onFault?: (error: AvatarRenderError) => void;
   /** Used in error messages (e.g. the session id). */
@@ -87,6 +94,8 @@ export class AvatarFrameRenderer {
   /** The buffers of frames this worker sent, so that `recycle` takes back only its own. */
   readonly #sent = new WeakSet<ArrayBuffer>();
   readonly #exited: Promise<void>;
+  #markExited: () => void = () => undefined;
+  readonly #reuseWorker: boolean;
   readonly #onFault: ((error: AvatarRenderError) => void) | undefined;
   #nextId = 1;
   #state: AvatarFrameRendererState = 'ready';
@@ -94,7 +103,10 @@ export class AvatarFrameRenderer {
   #threadId: number;
   #closing: Promise<void> | undefined;
 
-  /** Starts the worker and resolves once it has loaded the canvas and the avatar; rejects if it cannot. */
+  /**
+   * Starts the worker (or takes a loaded one, with `reuseWorker`) and resolves once it has set up the avatar;
+   * rejects if it cannot.
+   */
   static async create(options: AvatarFrameRendererOptions): Promise<AvatarFrameRenderer> {
     const renderer = new AvatarFrameRenderer(options);
     await renderer.#ready();
@@ -123,23 +135,29 @@ export class AvatarFrameRenderer {
     this.pixelFormat = pixelFormat;
     this.label = options.label ?? 'avatar-renderer';
     this.#onFault = options.onFault;
-    const workerData: RenderWorkerData = { manifest, width, height, pixelFormat };
-    this.#worker = new Worker(renderWorkerUrl(), { workerData });
+    this.#reuseWorker = options.reuseWorker ?? false;
+    this.#worker = this.#reuseWorker ? takeRenderWorker() : new Worker(renderWorkerUrl());
     this.#threadId = this.#worker.threadId;
-    this.#worker.on('message', (reply: RenderReply) => this.#onReply(reply));
-    this.#worker.on('error', (error) =>
-      this.#fail(`worker error: ${error instanceof Error ? error.message : String(error)}`, error),
-    );
-    this.#worker.on('messageerror', (error) => this.#fail(`worker message error: ${error.message}`, error));
-    this.#exited = new Promise((resolve) => {
-      this.#worker.once('exit', (code) => {
-        this.#threadId = -1;
-        // A close exits on purpose; any other exit (after an error too, which #fail reported first) is a fault.
-        if (this.#state === 'ready') this.#fail(`worker exited unexpectedly (code ${code})`);
-        resolve();
-      });
-    });
+    this.#exited = new Promise((resolve) => (this.#markExited = resolve));
+    this.#worker.on('message', this.#onMessage);
+    this.#worker.on('error', this.#onError);
+    this.#worker.on('messageerror', this.#onMessageError);
+    this.#worker.once('exit', this.#onExit);
+    const request: RenderRequest = { type: 'configure', config: { manifest, width, height, pixelFormat } };
+    this.#worker.postMessage(request);
   }
+
+  readonly #onMessage = (reply: RenderReply): void => this.#onReply(reply);
+  readonly #onError = (error: unknown): void =>
+    this.#fail(`worker error: ${error instanceof Error ? error.message : String(error)}`, error);
+  readonly #onMessageError = (error: Error): void =>
+    this.#fail(`worker message error: ${error.message}`, error);
+  readonly #onExit = (code: number): void => {
+    this.#threadId = -1;
+    // A close exits on purpose; any other exit (after an error too, which #fail reported first) is a fault.
+    if (this.#state === 'ready') this.#fail(`worker exited unexpectedly (code ${code})`);
+    this.#markExited();
+  };
 
   get state(): AvatarFrameRendererState {
     return this.#state;
@@ -173,7 +191,7 @@ export class AvatarFrameRenderer {
     }
     const id = this.#nextId++;
     const buffer = this.#spare.pop();
-    const request: RenderRequest = { id, weights: frame.weights, timeSec: frame.timeSec };
+    const request: RenderRequest = { type: 'draw', id, weights: frame.weights, timeSec: frame.timeSec };
     if (buffer) request.buffer = buffer;
     return new Promise<Uint8Array>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
@@ -196,10 +214,23 @@ export class AvatarFrameRenderer {
     if (this.#spare.length < this.maxInFlight) this.#spare.push(buffer);
   }
 
-  /** Rejects pending frames with `RENDER_CLOSED` and terminates the worker; resolves when it has exited. */
+  /**
+   * Rejects pending frames with `RENDER_CLOSED` and terminates the worker; resolves when it has exited. With
+   * `reuseWorker`, a worker with no frame in flight goes back to the pool instead, at once: an answer still on
+   * its way could not be told apart from the next renderer's.
+   */
   close(): Promise<void> {
     if (this.#closing) return this.#closing;
+    const clean = this.#state === 'ready' && this.#pending.size === 0;
     if (this.#state === 'ready') this.#state = 'closed';
+    if (clean && this.#reuseWorker) {
+      this.#detach();
+      releaseRenderWorker(this.#worker);
+      this.#threadId = -1;
+      this.#markExited();
+      this.#closing = this.#exited;
+      return this.#closing;
+    }
     this.#rejectAll(this.#error('RENDER_CLOSED', 'renderer closed'));
     this.#closing = this.#worker.terminate().then(
       () => this.#exited,
@@ -208,13 +239,20 @@ export class AvatarFrameRenderer {
     return this.#closing;
   }
 
+  #detach(): void {
+    this.#worker.off('message', this.#onMessage);
+    this.#worker.off('error', this.#onError);
+    this.#worker.off('messageerror', this.#onMessageError);
+    this.#worker.off('exit', this.#onExit);
+  }
+
   #ready(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#fail(`worker did not start within ${RENDER_WORKER_START_TIMEOUT_MS} ms`);
       }, RENDER_WORKER_START_TIMEOUT_MS);
       const onMessage = (reply: RenderReply): void => {
-        if (reply.type !== 'ready') return;
+        if (reply.type !== 'configured') return;
         settle();
         resolve();
       };
@@ -233,10 +271,14 @@ export class AvatarFrameRenderer {
   }
 
   #onReply(reply: RenderReply): void {
-    if (reply.type === 'ready') return;
+    if (reply.type === 'configured') return;
     const pending = this.#pending.get(reply.id);
     if (reply.type === 'error') {
-      this.#fail(`drawing frame ${reply.id} failed: ${reply.message}`);
+      this.#fail(
+        reply.id === 0
+          ? `setting up the avatar failed: ${reply.message}`
+          : `drawing frame ${reply.id} failed: ${reply.message}`,
+      );
       return;
     }
     if (!pending) return;

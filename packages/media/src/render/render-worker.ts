@@ -17,8 +17,8 @@ export const RENDER_THREAD_NAME = 'dhuman-render';
  */
 export type FramePixelFormat = 'rgba' | 'yuv420p';
 
-/** What the worker gets as `workerData`. */
-export interface RenderWorkerData {
+/** What one renderer draws: set on a worker by a `configure` message, so that a worker can serve one after another. */
+export interface RenderConfig {
   manifest: AvatarManifest;
   width: number;
   height: number;
@@ -26,7 +26,8 @@ export interface RenderWorkerData {
 }
 
 /** Parent → worker: draw one frame. */
-export interface RenderRequest {
+export interface DrawRequest {
+  type: 'draw';
   id: number;
   weights: Float32Array | null;
   timeSec: number;
@@ -37,9 +38,15 @@ export interface RenderRequest {
   buffer?: ArrayBuffer;
 }
 
+/**
+ * Parent → worker: `configure` sets what to draw (answered by `configured`, or by an `error` with id 0 when the
+ * renderer cannot be set up), `draw` asks for a frame, `release` drops the drawing state of a worker going idle.
+ */
+export type RenderRequest = { type: 'configure'; config: RenderConfig } | DrawRequest | { type: 'release' };
+
 /** Worker → parent. `frame.rgba` (in the renderer's pixel format) arrives transferred (moved, not copied). */
 export type RenderReply =
-  | { type: 'ready' }
+  | { type: 'configured' }
   | { type: 'frame'; id: number; rgba: Uint8Array }
   | { type: 'error'; id: number; message: string };
 
@@ -73,8 +80,10 @@ interface PixelNamespace {
 }
 
 /**
- * The worker's whole program: one canvas for the renderer's lifetime, one frame per message. Stringified into the
- * worker's source (see `renderWorkerUrl`), so it may use only its parameters and globals.
+ * The worker's whole program: one configuration at a time (a `configure` message sets it up, with its own canvas),
+ * one frame per `draw` message. A worker outlives its configurations, so a pool can keep it loaded for the next
+ * renderer (see `render-worker-pool.ts`). Stringified into the worker's source (see `renderWorkerUrl`), so it may
+ * use only its parameters and globals.
  *
  * Per frame it draws only what moves, and only inside the avatar's motion box (see `AvatarRenderer.motionBox`):
  * - Outside the box every frame is the same picture, drawn once into `base`; a new frame buffer starts as a copy
@@ -93,67 +102,69 @@ interface PixelNamespace {
  * 4.0–4.1× without (VP9 is the slower side of a transparent render). I420 frames are converted from the box's
  * RGBA every frame, in place of the copy an RGBA frame gets.
  *
- * A draw error is answered as `error` and the parent fails the renderer; an error while setting up (a manifest
- * the renderer cannot take) escapes as the worker's `error` event before `ready`. `base` and the underlay are
- * drawn with the first frame, so that a manifest that cannot be drawn fails like any other draw.
+ * A draw error is answered as `error` and the parent fails the renderer; so is an error while setting up (a
+ * manifest the renderer cannot take), with id 0. `base` and the underlay are drawn with the first frame, so that a
+ * manifest that cannot be drawn fails like any other draw.
  */
 /* istanbul ignore next -- runs inside the worker */
 function serveRenderFrames(
   port: MessagePort,
-  data: RenderWorkerData,
   canvasNamespace: CanvasNamespace,
   avatar: AvatarNamespace,
   pixels: PixelNamespace,
 ): void {
   const lib = (canvasNamespace.createCanvas ? canvasNamespace : canvasNamespace.default) as CanvasLib;
-  const { width, height } = data;
-  const renderer = new avatar.AvatarRenderer(data.manifest, { Path2D: lib.Path2D });
-  const yuv = data.pixelFormat === 'yuv420p';
-  const bytes = yuv ? pixels.yuv420Bytes(width, height) : width * height * 4;
-  const motion = renderer.motionBox(width, height);
-  // A canvas needs a pixel at least, even for an avatar whose moving parts are all outside the picture. In I420
-  // the box grows to even corners, to cover whole 2×2 chroma blocks (the frame's sides are even).
-  const grid = yuv ? 2 : 1;
-  const x0 = Math.min(Math.floor(motion.x / grid) * grid, width - grid);
-  const y0 = Math.min(Math.floor(motion.y / grid) * grid, height - grid);
-  const box = {
-    x: x0,
-    y: y0,
-    width: Math.max(grid, Math.min(width, Math.ceil((motion.x + motion.width) / grid) * grid) - x0),
-    height: Math.max(grid, Math.min(height, Math.ceil((motion.y + motion.height) / grid) * grid) - y0),
-  };
-  const canvas = lib.createCanvas(box.width, box.height);
-  const ctx = canvas.getContext('2d');
 
-  /** Writes `rgba` (`at` sized) into the frame `out` at `at`, in the output format. */
-  const put = (rgba: Uint8Array, out: Uint8Array, at: typeof box) => {
-    if (yuv) {
-      pixels.writeYuv420(rgba, at, out, width, height);
-      return;
-    }
-    const stride = width * 4;
-    for (let row = 0; row < at.height; row++) {
-      const from = row * at.width * 4;
-      out.set(rgba.subarray(from, from + at.width * 4), (at.y + row) * stride + at.x * 4);
-    }
-  };
+  /** Sets up one configuration; returns what draws a frame of it. Throws for a manifest it cannot take. */
+  const setUp = (config: RenderConfig): ((request: DrawRequest) => Uint8Array) => {
+    const { width, height } = config;
+    const renderer = new avatar.AvatarRenderer(config.manifest, { Path2D: lib.Path2D });
+    const yuv = config.pixelFormat === 'yuv420p';
+    const bytes = yuv ? pixels.yuv420Bytes(width, height) : width * height * 4;
+    const motion = renderer.motionBox(width, height);
+    // A canvas needs a pixel at least, even for an avatar whose moving parts are all outside the picture. In
+    // I420 the box grows to even corners, to cover whole 2×2 chroma blocks (the frame's sides are even).
+    const grid = yuv ? 2 : 1;
+    const x0 = Math.min(Math.floor(motion.x / grid) * grid, width - grid);
+    const y0 = Math.min(Math.floor(motion.y / grid) * grid, height - grid);
+    const box = {
+      x: x0,
+      y: y0,
+      width: Math.max(grid, Math.min(width, Math.ceil((motion.x + motion.width) / grid) * grid) - x0),
+      height: Math.max(grid, Math.min(height, Math.ceil((motion.y + motion.height) / grid) * grid) - y0),
+    };
+    const canvas = lib.createCanvas(box.width, box.height);
+    const ctx = canvas.getContext('2d');
 
-  let still: { base: Uint8Array; underlay: Uint8Array; translucent: boolean } | undefined;
-  // canvas.data() views Skia's own pixels (never getImageData, which leaks): copies of it outlive the canvas.
-  const drawStill = (): { base: Uint8Array; underlay: Uint8Array; translucent: boolean } => {
-    const whole = lib.createCanvas(width, height);
-    renderer.draw(whole.getContext('2d'), { weights: null, timeSec: 0 }, width, height);
-    const wholePixels = whole.data();
-    if (!yuv) pixels.unpremultiplyRgba(wholePixels);
-    const base = new Uint8Array(bytes);
-    put(wholePixels, base, { x: 0, y: 0, width, height });
-    renderer.draw(ctx, { weights: null, timeSec: 0 }, width, height, { region: box, part: 'underlay' });
-    // The underlay stays premultiplied: it is the canvas's starting point, not a frame.
-    const underlay = new Uint8Array(canvas.data());
-    return { base, underlay, translucent: !yuv && !pixels.isOpaqueRgba(underlay) };
-  };
-  port.on('message', (request: RenderRequest) => {
-    try {
+    /** Writes `rgba` (`at` sized) into the frame `out` at `at`, in the output format. */
+    const put = (rgba: Uint8Array, out: Uint8Array, at: typeof box) => {
+      if (yuv) {
+        pixels.writeYuv420(rgba, at, out, width, height);
+        return;
+      }
+      const stride = width * 4;
+      for (let row = 0; row < at.height; row++) {
+        const from = row * at.width * 4;
+        out.set(rgba.subarray(from, from + at.width * 4), (at.y + row) * stride + at.x * 4);
+      }
+    };
+
+    let still: { base: Uint8Array; underlay: Uint8Array; translucent: boolean } | undefined;
+    // canvas.data() views Skia's own pixels (never getImageData, which leaks): copies of it outlive the canvas.
+    const drawStill = (): { base: Uint8Array; underlay: Uint8Array; translucent: boolean } => {
+      const whole = lib.createCanvas(width, height);
+      renderer.draw(whole.getContext('2d'), { weights: null, timeSec: 0 }, width, height);
+      const wholePixels = whole.data();
+      if (!yuv) pixels.unpremultiplyRgba(wholePixels);
+      const base = new Uint8Array(bytes);
+      put(wholePixels, base, { x: 0, y: 0, width, height });
+      renderer.draw(ctx, { weights: null, timeSec: 0 }, width, height, { region: box, part: 'underlay' });
+      // The underlay stays premultiplied: it is the canvas's starting point, not a frame.
+      const underlay = new Uint8Array(canvas.data());
+      return { base, underlay, translucent: !yuv && !pixels.isOpaqueRgba(underlay) };
+    };
+
+    return (request) => {
       still ??= drawStill();
       // Every pixel is replaced, so nothing of the last frame shows through (a translucent background
       // included): the same as drawing the whole picture on a fresh canvas.
@@ -165,16 +176,35 @@ function serveRenderFrames(
       // In place: the next frame starts again from the underlay.
       if (still.translucent) pixels.unpremultiplyRgba(drawn);
       put(drawn, rgba, box);
-      port.postMessage({ type: 'frame', id: request.id, rgba }, [rgba.buffer]);
+      return rgba;
+    };
+  };
+
+  const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+  let draw: ((request: DrawRequest) => Uint8Array) | undefined;
+  port.on('message', (request: RenderRequest) => {
+    if (request.type === 'release') {
+      draw = undefined;
+      return;
+    }
+    if (request.type === 'configure') {
+      draw = undefined;
+      try {
+        draw = setUp(request.config);
+        port.postMessage({ type: 'configured' });
+      } catch (error) {
+        port.postMessage({ type: 'error', id: 0, message: messageOf(error) });
+      }
+      return;
+    }
+    try {
+      if (!draw) throw new Error('no configuration to draw');
+      const rgba = draw(request);
+      port.postMessage({ type: 'frame', id: request.id, rgba }, [rgba.buffer as ArrayBuffer]);
     } catch (error) {
-      port.postMessage({
-        type: 'error',
-        id: request.id,
-        message: error instanceof Error ? error.message : String(error),
-      });
+      port.postMessage({ type: 'error', id: request.id, message: messageOf(error) });
     }
   });
-  port.postMessage({ type: 'ready' });
 }
 
 let cachedUrl: URL | undefined;
@@ -207,7 +237,7 @@ export function renderWorkerUrl(): URL {
   const canvasPath = createRequire(avatarUrl).resolve('@napi-rs/canvas');
   const canvasUrl = pathToFileURL(canvasPath).href;
   const source = [
-    `import { parentPort, workerData } from 'node:worker_threads';`,
+    `import { parentPort } from 'node:worker_threads';`,
     `import { writeFileSync } from 'node:fs';`,
     // Linux thread names are at most 15 characters; elsewhere the write fails, harmlessly.
     `try { writeFileSync('/proc/thread-self/comm', ${JSON.stringify(RENDER_THREAD_NAME.slice(0, 15))}); } catch {}`,
@@ -215,7 +245,7 @@ export function renderWorkerUrl(): URL {
     `import * as avatar from ${JSON.stringify(rendererUrl)};`,
     `import * as alpha from ${JSON.stringify(alphaUrl)};`,
     `import * as yuv from ${JSON.stringify(yuvUrl)};`,
-    `(${serveRenderFrames.toString()})(parentPort, workerData, canvas, avatar, { ...alpha, ...yuv });`,
+    `(${serveRenderFrames.toString()})(parentPort, canvas, avatar, { ...alpha, ...yuv });`,
   ].join('\n');
   cachedUrl = new URL(`data:text/javascript,${encodeURIComponent(source)}`);
   return cachedUrl;

@@ -20,6 +20,13 @@ import type { RenderVideoOptions, VideoProgressListener, VideoResult } from './v
 const FINISH_TIMEOUT_MS = 30_000;
 
 /**
+ * Frames each render worker may draw ahead of ffmpeg (a live stream keeps 3). ffmpeg spends its first 0.1 s or so
+ * loading its libraries before it reads a frame; with more frames in hand the workers keep drawing through that
+ * instead of waiting with a core idle. At most 6 frames × 2 workers of 1.4 MB (720p I420) or 3.7 MB (720p RGBA).
+ */
+const VIDEO_FRAMES_AHEAD = 6;
+
+/**
  * Renders a talking-avatar video file from synthesized speech: every frame of the speech and an idle tail,
  * drawn on the render worker and encoded by an ffmpeg child, as fast as both go (not paced to real time).
  *
@@ -74,6 +81,9 @@ export async function renderVideo(
         height: layer.height,
         pixelFormat,
         label: `video ${settings.path} #${i}`,
+        // Loaded workers from the last video: no thread start, no cold JIT (see render-worker-pool.ts).
+        reuseWorker: true,
+        maxInFlight: VIDEO_FRAMES_AHEAD,
       }).then((renderer) => {
         // Kept even if another fails to start or the render is cancelled meanwhile, so that it is closed too.
         renderers.push(renderer);

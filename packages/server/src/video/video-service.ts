@@ -1,4 +1,5 @@
 import { newHexId, type VoiceInfo } from '@dhuman/core';
+import { closeIdleRenderWorkers } from '@dhuman/media';
 import {
   ERRORS,
   IvhError,
@@ -85,6 +86,8 @@ export class VideoService {
     await this.queue.close();
     await this.sweeping;
     await Promise.all(this.callbacks);
+    // The render workers that finished videos left loaded for the next ones (see @dhuman/media's pool).
+    await closeIdleRenderWorkers();
   }
 
   submitVideo(appkey: string, endpoint: VideoEndpoint, payload: VideoMakeRequest): { TaskId: string } {
