@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffprobe } from '../encoder/ffmpeg-test-support.js';
 import { RENDER_THREAD_NAME } from '../render/render-worker.js';
 import { closeIdleRenderWorkers, idleRenderWorkers } from '../render/render-worker-pool.js';
-import { renderVideo } from './render-video.js';
+import { renderVideo, videoFramesAhead } from './render-video.js';
 import { srtTime, subtitleCues, toSrt } from './subtitles.js';
 import { textTimestamps } from './text-timestamps.js';
 import { withVideoBackground } from './video-background.js';
@@ -348,5 +348,16 @@ describe('renderVideo', () => {
       renderVideo({ manifest, speech, output: { ...output, format: 'gif' as never } }),
     ).rejects.toThrow(/format/);
     expect(existsSync(output.path)).toBe(false);
+  });
+});
+
+describe('videoFramesAhead', () => {
+  it('lets each worker hold frames up to the shared budget, at least a live depth and at most 24', () => {
+    const i420 = (w: number, h: number) => w * h * 1.5;
+    expect(videoFramesAhead(i420(512, 512), 2)).toBe(24);
+    expect(videoFramesAhead(i420(1280, 720), 2)).toBe(12);
+    expect(videoFramesAhead(1280 * 720 * 4, 2)).toBe(4);
+    expect(videoFramesAhead(4096 * 4096 * 4, 2)).toBe(3);
+    expect(videoFramesAhead(64 * 64 * 4, 1)).toBe(24);
   });
 });

@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { SESSION_SAMPLE_RATE } from '@dhuman/core';
+import { rawFrameBytes } from '../encoder/ffmpeg-args.js';
 import { FfmpegEncoder } from '../encoder/ffmpeg-encoder.js';
 import { AvatarFrameRenderer } from '../render/avatar-frame-renderer.js';
 import { prepareComposition } from './composition.js';
@@ -20,11 +21,21 @@ import type { RenderVideoOptions, VideoProgressListener, VideoResult } from './v
 const FINISH_TIMEOUT_MS = 30_000;
 
 /**
- * Frames each render worker may draw ahead of ffmpeg (a live stream keeps 3). ffmpeg spends its first 0.1 s or so
- * loading its libraries before it reads a frame; with more frames in hand the workers keep drawing through that
- * instead of waiting with a core idle. At most 6 frames × 2 workers of 1.4 MB (720p I420) or 3.7 MB (720p RGBA).
+ * Frame bytes the render workers may hold ahead of ffmpeg, all together. ffmpeg spends its first 0.12–0.16 s
+ * loading its 215 libraries before it reads a frame (the first frame was taken 130–260 ms after the start);
+ * with room for more frames the workers keep drawing through that instead of waiting with a core idle. 32 MB is
+ * 24 frames a worker at 512² in I420 (the most: `MAX_FRAMES_AHEAD`), 12 at 720p, 4 at 720p in RGBA.
  */
-const VIDEO_FRAMES_AHEAD = 6;
+const VIDEO_AHEAD_BYTES = 32 * 1024 * 1024;
+/** A live stream's depth (see `DEFAULT_MAX_IN_FLIGHT`) is the least; past 24 a worker gains nothing more. */
+const MIN_FRAMES_AHEAD = 3;
+const MAX_FRAMES_AHEAD = 24;
+
+/** Frames in flight per worker for `workers` workers drawing frames of `frameBytes`. */
+export function videoFramesAhead(frameBytes: number, workers: number): number {
+  const fit = Math.floor(VIDEO_AHEAD_BYTES / (frameBytes * workers));
+  return Math.min(MAX_FRAMES_AHEAD, Math.max(MIN_FRAMES_AHEAD, fit));
+}
 
 /**
  * Renders a talking-avatar video file from synthesized speech: every frame of the speech and an idle tail,
@@ -74,6 +85,13 @@ export async function renderVideo(
     });
     signal?.throwIfAborted();
     const manifest = withVideoBackground(options.manifest, layerBackground);
+    const frameBytes = rawFrameBytes({
+      width: layer.width,
+      height: layer.height,
+      fps: settings.fps,
+      pixelFormat,
+    });
+    const ahead = videoFramesAhead(frameBytes, settings.renderThreads);
     const starting = Array.from({ length: settings.renderThreads }, (_, i) =>
       AvatarFrameRenderer.create({
         manifest,
@@ -83,7 +101,7 @@ export async function renderVideo(
         label: `video ${settings.path} #${i}`,
         // Loaded workers from the last video: no thread start, no cold JIT (see render-worker-pool.ts).
         reuseWorker: true,
-        maxInFlight: VIDEO_FRAMES_AHEAD,
+        maxInFlight: ahead,
       }).then((renderer) => {
         // Kept even if another fails to start or the render is cancelled meanwhile, so that it is closed too.
         renderers.push(renderer);
