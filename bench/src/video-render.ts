@@ -31,7 +31,7 @@ export interface RenderSize {
 export interface RenderRun {
   videoMs: number;
   wallMs: number;
-  /** This process (render worker + main thread) during the render. */
+  /** This process (render workers + main thread) during the render. */
   nodeCpuMs: number;
   /** ffmpeg, a child; undefined without /proc. */
   ffmpegCpuMs: number | undefined;

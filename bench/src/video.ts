@@ -151,7 +151,7 @@ function report(
   const notes = [
     `render speed: renderVideo (MP4) called directly on ${seconds(render.speechMs, 1)} s of speech from the ` +
       `real TTS (made in ${seconds(render.ttsWallMs, 1)} s, not counted); x real time = video s / wall s; ` +
-      'p95 is the slow tail (p95 of the wall time); CPU is the p50 per render (node: render worker + main ' +
+      'p95 is the slow tail (p95 of the wall time); CPU is the p50 per render (node: render workers + main ' +
       `thread); "x rt by CPU" = video s / (CPU s / ${AIM_CORES}), what ${AIM_CORES} idle cores would reach if ` +
       'the render kept both busy: an upper bound that other load on the machine does not skew.',
     ...rows.flatMap((r) =>

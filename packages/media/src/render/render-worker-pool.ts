@@ -11,7 +11,10 @@ import { renderWorkerUrl } from './render-worker.js';
  * (unref'd); it is ended after `IDLE_WORKER_MS` unused, and at most `MAX_IDLE_WORKERS` wait at once.
  */
 
-/** Enough for a few videos in a row (two workers each) at the default pool size of a small machine. */
+/**
+ * Enough for the videos of a small machine's default pool (two workers each). A loaded worker holds about 25 MB
+ * (measured at 720p), so more are not kept even where more tasks run at once.
+ */
 export const MAX_IDLE_WORKERS = 4;
 /** An idle worker still unused after this is ended. */
 export const IDLE_WORKER_MS = 60_000;
