@@ -27,6 +27,16 @@ function renderThreads(): number {
   }).length;
 }
 
+/**
+ * `renderThreads()` once it equals `expected`, or after 2 s: an ended worker's OS thread may outlive its `exit`
+ * event by a moment on a busy machine.
+ */
+async function settledThreads(expected: number): Promise<number> {
+  const deadline = Date.now() + 2_000;
+  while (renderThreads() !== expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  return renderThreads();
+}
+
 function reusable(width: number, height: number, pixelFormat: 'rgba' | 'yuv420p' = 'rgba') {
   return AvatarFrameRenderer.create({ manifest, width, height, pixelFormat, reuseWorker: true });
 }
@@ -41,7 +51,7 @@ describe('render worker pool', () => {
     await first.close();
     expect(first.threadId).toBe(-1);
     expect(idleRenderWorkers()).toBe(1);
-    expect(renderThreads()).toBe(threads + 1);
+    expect(await settledThreads(threads + 1)).toBe(threads + 1);
 
     const second = await reusable(96, 64, 'yuv420p');
     expect(second.threadId).toBe(thread);
@@ -58,10 +68,10 @@ describe('render worker pool', () => {
     expect(Buffer.compare(reused, reference)).toBe(0);
     await Promise.all([second.close(), fresh.close()]);
     // The one made without reuseWorker ended its thread; the reused one is parked again.
-    expect(renderThreads()).toBe(threads + 1);
+    expect(await settledThreads(threads + 1)).toBe(threads + 1);
     await closeIdleRenderWorkers();
     expect(idleRenderWorkers()).toBe(0);
-    expect(renderThreads()).toBe(threads);
+    expect(await settledThreads(threads)).toBe(threads);
   });
 
   it('a renderer closed with frames in flight ends its worker instead of parking it', async () => {
