@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { AvatarManifest, PixelBox } from '@dhuman/avatar';
@@ -9,7 +8,7 @@ import { Path2D } from '@napi-rs/canvas';
 import { Worker } from 'node:worker_threads';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AvatarFrameRenderer, AvatarRenderError } from './avatar-frame-renderer.js';
-import { RENDER_THREAD_NAME } from './render-worker.js';
+import { renderThreads } from './render-thread-test-support.js';
 
 // The worker draws with @dhuman/avatar's built dist (see renderWorkerUrl), the in-process reference with its
 // sources: `npm test` builds first, so a mismatch here after editing packages/avatar means a stale build.
@@ -47,21 +46,6 @@ function differingBytes(a: Uint8Array, b: Uint8Array, width: number, box: PixelB
     }
   }
   return count;
-}
-
-/** Threads of this process named like the render workers (Linux only; elsewhere, null). */
-function renderThreads(): number | null {
-  try {
-    return readdirSync('/proc/self/task').filter((tid) => {
-      try {
-        return readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim() === RENDER_THREAD_NAME;
-      } catch {
-        return false; // the thread ended while we looked
-      }
-    }).length;
-  } catch {
-    return null;
-  }
 }
 
 /** A moment when `manifest` has its eyes nearly shut. */
@@ -231,7 +215,7 @@ describe('AvatarFrameRenderer', () => {
     const before = renderThreads();
     const renderer = await AvatarFrameRenderer.create({ manifest, width: 512, height: 512 });
     expect(renderer.threadId).toBeGreaterThan(0);
-    if (before !== null) expect(renderThreads()).toBe(before + 1);
+    expect(renderThreads()).toBe(before + 1);
     const pending = renderer.render({ weights: null, timeSec: 0 });
     const closing = renderer.close();
     expect(renderer.close()).toBe(closing);
@@ -239,7 +223,7 @@ describe('AvatarFrameRenderer', () => {
     await closing;
     expect(renderer.threadId).toBe(-1);
     expect(renderer.state).toBe('closed');
-    if (before !== null) expect(renderThreads()).toBe(before);
+    expect(renderThreads()).toBe(before);
     await expect(renderer.render({ weights: null, timeSec: 0 })).rejects.toMatchObject({
       code: 'RENDER_CLOSED',
     });
@@ -257,7 +241,7 @@ describe('AvatarFrameRenderer', () => {
       code: 'RENDER_FAILED',
       message: expect.stringMatching(/setting up the avatar failed/),
     });
-    if (before !== null) expect(renderThreads()).toBe(before);
+    expect(renderThreads()).toBe(before);
   });
 
   it('a draw fault rejects every pending frame, fails the renderer and reports it once', async () => {

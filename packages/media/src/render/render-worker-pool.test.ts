@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AvatarManifest } from '@dhuman/avatar';
 import { builtinAvatarDir, loadAvatarFile } from '@dhuman/avatar/node';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AvatarFrameRenderer } from './avatar-frame-renderer.js';
-import { RENDER_THREAD_NAME } from './render-worker.js';
+import { renderThreads } from './render-thread-test-support.js';
 import { MAX_IDLE_WORKERS, closeIdleRenderWorkers, idleRenderWorkers } from './render-worker-pool.js';
 
 let manifest: AvatarManifest;
@@ -15,17 +14,6 @@ beforeAll(async () => {
 });
 
 afterEach(closeIdleRenderWorkers);
-
-/** Threads of this process named like the render workers (Linux). */
-function renderThreads(): number {
-  return readdirSync('/proc/self/task').filter((task) => {
-    try {
-      return readFileSync(`/proc/self/task/${task}/comm`, 'utf8').trim() === RENDER_THREAD_NAME;
-    } catch {
-      return false;
-    }
-  }).length;
-}
 
 /**
  * `renderThreads()` once it equals `expected`, or after 2 s: an ended worker's OS thread may outlive its `exit`

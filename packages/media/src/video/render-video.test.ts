@@ -18,7 +18,7 @@ import { builtinAvatarDir, loadAvatarFile, renderAvatarRgba } from '@dhuman/avat
 import { Path2D } from '@napi-rs/canvas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffprobe } from '../encoder/ffmpeg-test-support.js';
-import { RENDER_THREAD_NAME } from '../render/render-worker.js';
+import { renderThreads } from '../render/render-thread-test-support.js';
 import { idleRenderWorkers } from '../render/render-worker-pool.js';
 import { renderVideo, videoFramesAhead } from './render-video.js';
 import { srtTime, subtitleCues, toSrt } from './subtitles.js';
@@ -122,17 +122,6 @@ function transparentKept(reference: Uint8Array, frame: Uint8Array): { transparen
 function faceAt(size: number): [number, number] {
   const eyes: PixelBox = new AvatarRenderer(manifest, { Path2D }).eyesBox(size, size);
   return [Math.round(eyes.x + eyes.width / 2), Math.round(eyes.y + eyes.height / 2)];
-}
-
-/** Threads of this process named as render workers (they rename themselves on start). */
-function renderThreads(): number {
-  return readdirSync('/proc/self/task').filter((task) => {
-    try {
-      return readFileSync(`/proc/self/task/${task}/comm`, 'utf8').trim() === RENDER_THREAD_NAME;
-    } catch {
-      return false;
-    }
-  }).length;
 }
 
 /** Processes whose command line mentions `text` (an output path: only our ffmpeg's would). */
