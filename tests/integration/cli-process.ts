@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const CLI = fileURLToPath(new URL('../../packages/cli/bin/dhuman.js', import.meta.url));
 
@@ -59,4 +60,17 @@ export function runCli(
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('exit', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+export type CliResult = Awaited<ReturnType<typeof runCli>>;
+
+/** Whatever the developer's shell exports must not change which credential the CLI signs with. */
+export const NO_ENV_CREDENTIAL = { DHUMAN_APPKEY: '', DHUMAN_ACCESSTOKEN: '' };
+
+/** Exit 1 with exactly one `dhuman: ...` line on stderr (no stack trace); returns that line. */
+export function failsWithOneLine(result: CliResult): string {
+  expect(result.code).toBe(1);
+  expect(result.stderr).toMatch(/^dhuman: [^\n]+\n$/);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+  return result.stderr.trim();
 }

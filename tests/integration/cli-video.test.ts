@@ -5,7 +5,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { APPKEY, tempDataDir, TOKEN } from './harness.js';
-import { runCli, spawnServe, type ServeProcess } from './cli-process.js';
+import {
+  type CliResult,
+  failsWithOneLine,
+  NO_ENV_CREDENTIAL,
+  runCli,
+  spawnServe,
+  type ServeProcess,
+} from './cli-process.js';
 import { ffprobe, makeSpeechLikeWav, parseSrt } from './video-support.js';
 
 // Each make renders a short video on a shared 2-core machine.
@@ -13,17 +20,6 @@ vi.setConfig({ testTimeout: 60_000 });
 
 /** The server keeps this credential in its data dir, where `--data-dir` finds it. */
 const CREDENTIAL = { DHUMAN_APPKEY: APPKEY, DHUMAN_ACCESSTOKEN: TOKEN };
-/** Whatever the developer's shell exports must not change which credential the CLI signs with. */
-const NO_ENV_CREDENTIAL = { DHUMAN_APPKEY: '', DHUMAN_ACCESSTOKEN: '' };
-
-type CliResult = Awaited<ReturnType<typeof runCli>>;
-
-/** Exit 1 with exactly one `dhuman: ...` line on stderr (no stack trace); returns that line. */
-function failsWithOneLine(result: CliResult): string {
-  expect(result.code).toBe(1);
-  expect(result.stderr).toMatch(/^dhuman: [^\n]+\n$/);
-  return result.stderr.trim();
-}
 
 /** The TaskId the command announced on stderr. */
 function taskIdOf(result: CliResult): string {

@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SESSION_PATHS } from '@dhuman/protocol';
 import { APPKEY, call, callDhuman, postRaw, tempDataDir, TOKEN } from './harness.js';
-import { runCli, spawnServe, type ServeProcess } from './cli-process.js';
+import {
+  type CliResult,
+  failsWithOneLine,
+  NO_ENV_CREDENTIAL,
+  runCli,
+  spawnServe,
+  type ServeProcess,
+} from './cli-process.js';
 
 // Each CLI call is a fresh Node process that loads the whole server package (1–2 s, more on a loaded 2-core
 // machine), and several tests make four to six of them.
@@ -11,11 +18,7 @@ vi.setConfig({ testTimeout: 30_000 });
 
 const P = SESSION_PATHS;
 const CREDENTIAL = { DHUMAN_APPKEY: APPKEY, DHUMAN_ACCESSTOKEN: TOKEN };
-/** Whatever the developer's shell exports must not change which credential a command signs with. */
-const NO_ENV_CREDENTIAL = { DHUMAN_APPKEY: '', DHUMAN_ACCESSTOKEN: '' };
 const HEX32 = /^[0-9a-f]{32}$/;
-
-type CliResult = Awaited<ReturnType<typeof runCli>>;
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return runCli(args, { ...NO_ENV_CREDENTIAL, ...env });
@@ -26,14 +29,6 @@ function ok(result: CliResult): string {
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
   return result.stdout;
-}
-
-/** Exit 1 with exactly one `dhuman: ...` line on stderr (no stack trace); returns that line. */
-function failsWithOneLine(result: CliResult): string {
-  expect(result.code).toBe(1);
-  expect(result.stderr).toMatch(/^dhuman: [^\n]+\n$/);
-  expect(result.stderr).not.toMatch(/\n\s+at /);
-  return result.stderr.trim();
 }
 
 /** A data dir with a running `dhuman serve` on it, shared by the tests of one describe block. */

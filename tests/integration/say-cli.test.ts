@@ -5,23 +5,10 @@ import { SESSION_PATHS } from '@dhuman/protocol';
 import { parseWav } from '@dhuman/speech';
 import { startedSession } from './channel-client.js';
 import { APPKEY, call, tempDataDir, TOKEN } from './harness.js';
-import { runCli, spawnServe, type ServeProcess } from './cli-process.js';
+import { failsWithOneLine, NO_ENV_CREDENTIAL, runCli, spawnServe, type ServeProcess } from './cli-process.js';
 
 /** The server keeps this credential in its data dir, where `say --data-dir` finds it; tests sign with it too. */
 const CREDENTIAL = { DHUMAN_APPKEY: APPKEY, DHUMAN_ACCESSTOKEN: TOKEN };
-/** Whatever the developer's shell exports must not change which credential the CLI signs with. */
-const NO_ENV_CREDENTIAL = { DHUMAN_APPKEY: '', DHUMAN_ACCESSTOKEN: '' };
-
-type CliResult = Awaited<ReturnType<typeof runCli>>;
-
-/** Exit 1 with exactly one `dhuman: ...` line on stderr (no stack trace); returns that line. */
-function failsWithOneLine(result: CliResult): string {
-  expect(result.code).toBe(1);
-  expect(result.stderr).toMatch(/^dhuman: [^\n]+\n$/);
-  expect(result.stderr).not.toMatch(/\n\s+at /);
-  return result.stderr.trim();
-}
-
 describe('dhuman say', () => {
   let dir = '';
   let server: ServeProcess | undefined;

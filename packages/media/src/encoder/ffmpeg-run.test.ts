@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FfmpegEncoderError } from './encoder-error.js';
 import { globalArgs } from './ffmpeg-args.js';
 import { runFfmpeg } from './ffmpeg-run.js';
+import { processesMentioning } from './ffmpeg-test-support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dhuman-ffmpeg-run-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,19 +16,6 @@ const encode = (path: string, frames: number): string[] => [
   ...['-f', 'lavfi', '-i', `testsrc=s=64x64:r=25`, '-frames:v', String(frames)],
   ...['-c:v', 'libx264', '-preset', 'ultrafast', '-y', path],
 ];
-
-/** Processes whose command line mentions `text`. */
-function processesMentioning(text: string): number {
-  return readdirSync('/proc')
-    .filter((pid) => /^\d+$/.test(pid))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
-      } catch {
-        return false;
-      }
-    }).length;
-}
 
 describe('runFfmpeg', () => {
   it("reports ffmpeg's own frame count, ending at the last frame", async () => {

@@ -1,7 +1,7 @@
 // Helpers for tests that run real ffmpeg: probing its output, and a local `ffmpeg -listen 1` RTMP receiver.
 // Kept out of the build (tsconfig excludes *-test-support.ts); the integration tests import it too.
 import { execFile, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 
@@ -55,4 +55,17 @@ export function exitOf(child: ChildProcess): Promise<number | null> {
     if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
     else child.once('exit', (code) => resolve(code));
   });
+}
+
+/** Processes whose command line mentions `text` (an output path: only our ffmpeg's would). Linux only. */
+export function processesMentioning(text: string): number {
+  return readdirSync('/proc')
+    .filter((pid) => /^\d+$/.test(pid))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
+      } catch {
+        return false;
+      }
+    }).length;
 }

@@ -1,12 +1,12 @@
 // concatClips end to end: clips made with ffmpeg, joined by real ffmpeg, checked with ffprobe, decoded pictures
 // and decoded sound.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ffprobe } from '../encoder/ffmpeg-test-support.js';
+import { ffprobe, processesMentioning } from '../encoder/ffmpeg-test-support.js';
 import { concatArgs } from './concat-clips-args.js';
 import { concatClips } from './concat-clips.js';
 import { frameAt, makeImage, near, pixelAt } from './composition-test-support.js';
@@ -270,17 +270,4 @@ describe('concatArgs', () => {
 /** Frames of `ms` at 25 fps, less a margin: the abort must come well before the end. */
 function p99Frames(ms: number): number {
   return Math.floor((ms / 40) * 0.9);
-}
-
-/** Processes whose command line mentions `text` (an output path: only our ffmpeg's would). */
-function processesMentioning(text: string): number {
-  return readdirSync('/proc')
-    .filter((pid) => /^\d+$/.test(pid))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
-      } catch {
-        return false;
-      }
-    }).length;
 }

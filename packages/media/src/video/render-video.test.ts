@@ -1,14 +1,6 @@
 // renderVideo end to end: the real render worker and real ffmpeg, checked with ffprobe and by decoding frames.
 import { execFile } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -17,7 +9,7 @@ import { AvatarRenderer } from '@dhuman/avatar';
 import { builtinAvatarDir, loadAvatarFile, renderAvatarRgba } from '@dhuman/avatar/node';
 import { Path2D } from '@napi-rs/canvas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ffprobe } from '../encoder/ffmpeg-test-support.js';
+import { ffprobe, processesMentioning } from '../encoder/ffmpeg-test-support.js';
 import { renderThreads } from '../render/render-thread-test-support.js';
 import { idleRenderWorkers } from '../render/render-worker-pool.js';
 import { renderVideo, videoFramesAhead } from './render-video.js';
@@ -122,19 +114,6 @@ function transparentKept(reference: Uint8Array, frame: Uint8Array): { transparen
 function faceAt(size: number): [number, number] {
   const eyes: PixelBox = new AvatarRenderer(manifest, { Path2D }).eyesBox(size, size);
   return [Math.round(eyes.x + eyes.width / 2), Math.round(eyes.y + eyes.height / 2)];
-}
-
-/** Processes whose command line mentions `text` (an output path: only our ffmpeg's would). */
-function processesMentioning(text: string): number {
-  return readdirSync('/proc')
-    .filter((pid) => /^\d+$/.test(pid))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
-      } catch {
-        return false;
-      }
-    }).length;
 }
 
 describe('renderVideo', () => {

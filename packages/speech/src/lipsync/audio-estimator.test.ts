@@ -1,5 +1,6 @@
 import type { VisemeEvent } from '@dhuman/core';
 import { describe, expect, it } from 'vitest';
+import { concatPcm } from '../asr/asr-test-support.js';
 import { AudioVisemeEstimator } from './audio-estimator.js';
 
 const RATE = 24_000;
@@ -38,16 +39,6 @@ function noise(ms: number, amplitude: number, seed = 1): Int16Array {
 
 const silence = (ms: number) => new Int16Array(samples(ms));
 
-function concat(...parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 function estimate(pcm: Int16Array, chunkSamples = pcm.length): VisemeEvent[] {
   const track = new AudioVisemeEstimator().start();
   const events: VisemeEvent[] = [];
@@ -68,7 +59,7 @@ describe('AudioVisemeEstimator', () => {
   });
 
   it('opens to aa within 20 ms of a loud open vowel and closes within 40 ms after it', () => {
-    const events = estimate(concat(silence(300), openVowel(200), silence(300)));
+    const events = estimate(concatPcm(silence(300), openVowel(200), silence(300)));
     expect(shapes(events)).toEqual(['sil', 'aa', 'sil', 'sil']);
     const [, open, closed, last] = events as [VisemeEvent, VisemeEvent, VisemeEvent, VisemeEvent];
     expect(Math.abs(open.timeMs - 300)).toBeLessThanOrEqual(20);
@@ -79,27 +70,27 @@ describe('AudioVisemeEstimator', () => {
   });
 
   it('shows white noise as a fricative', () => {
-    const shown = nonSilent(estimate(concat(silence(200), noise(200, 8000), silence(200))));
+    const shown = nonSilent(estimate(concatPcm(silence(200), noise(200, 8000), silence(200))));
     expect(shown.length).toBeGreaterThan(0);
     for (const e of shown) expect(['SS', 'FF', 'CH']).toContain(e.viseme);
   });
 
   it('shows a vowel with energy near 300 and 800 Hz as rounded', () => {
-    const shown = nonSilent(estimate(concat(silence(200), roundedVowel(250), silence(200))));
+    const shown = nonSilent(estimate(concatPcm(silence(200), roundedVowel(250), silence(200))));
     expect(shown.length).toBeGreaterThan(0);
     for (const e of shown) expect(['oh', 'ou']).toContain(e.viseme);
   });
 
   it('tells front vowels (high second formant) from open and rounded ones', () => {
-    const front = nonSilent(estimate(concat(silence(200), voiced(250, [300, 2300]), silence(200))));
+    const front = nonSilent(estimate(concatPcm(silence(200), voiced(250, [300, 2300]), silence(200))));
     expect(shapes(front)).toEqual(['ih']);
-    const mid = nonSilent(estimate(concat(silence(200), voiced(250, [500, 1800]), silence(200))));
+    const mid = nonSilent(estimate(concatPcm(silence(200), voiced(250, [500, 1800]), silence(200))));
     expect(shapes(mid)).toEqual(['E']);
   });
 
   it('gives louder sounds larger weights', () => {
     const weights = [500, 2000, 8000, 30000].map((peak) => {
-      const [shown] = nonSilent(estimate(concat(silence(200), openVowel(200, peak), silence(200))));
+      const [shown] = nonSilent(estimate(concatPcm(silence(200), openVowel(200, peak), silence(200))));
       return shown?.weight ?? 0;
     });
     expect(weights[0]).toBeGreaterThan(0);
@@ -109,13 +100,13 @@ describe('AudioVisemeEstimator', () => {
 
   it('marks a short dip between vowels as a closure', () => {
     const events = estimate(
-      concat(silence(100), openVowel(200), openVowel(80, 300), openVowel(200), silence(100)),
+      concatPcm(silence(100), openVowel(200), openVowel(80, 300), openVowel(200), silence(100)),
     );
     expect(shapes(events)).toEqual(['sil', 'aa', 'PP', 'aa', 'sil', 'sil']);
   });
 
   it('gives the same events however the audio is chunked', () => {
-    const pcm = concat(
+    const pcm = concatPcm(
       silence(130),
       openVowel(170),
       noise(90, 6000, 7),
@@ -160,7 +151,7 @@ describe('AudioVisemeEstimator', () => {
   it('keeps utterances apart: each start() begins at time 0 with fresh state', () => {
     const estimator = new AudioVisemeEstimator();
     const first = estimator.start();
-    first.push(concat(openVowel(300), silence(100)));
+    first.push(concatPcm(openVowel(300), silence(100)));
     const second = estimator.start();
     expect([...second.push(silence(200)), ...second.end()]).toEqual([
       { timeMs: 0, viseme: 'sil', weight: 0 },
@@ -172,7 +163,7 @@ describe('AudioVisemeEstimator', () => {
     // Alternate vowel colours every 30 ms: too fast to show each one.
     const parts: Int16Array[] = [silence(100)];
     for (let i = 0; i < 12; i++) parts.push(i % 2 ? roundedVowel(30) : voiced(30, [300, 2300]));
-    const events = estimate(concat(...parts, silence(100)));
+    const events = estimate(concatPcm(...parts, silence(100)));
     for (let i = 1; i < events.length - 1; i++) {
       expect((events[i]?.timeMs ?? 0) - (events[i - 1]?.timeMs ?? 0)).toBeGreaterThanOrEqual(40);
     }
@@ -198,9 +189,9 @@ describe('AudioVisemeEstimator', () => {
   });
 
   it('processes 60 s of audio in under 100 ms', () => {
-    const minute = concat(
+    const minute = concatPcm(
       ...Array.from({ length: 60 }, (_, i) =>
-        concat(openVowel(300, 4000 + i * 100), noise(150, 3000, i + 1), roundedVowel(300), silence(250)),
+        concatPcm(openVowel(300, 4000 + i * 100), noise(150, 3000, i + 1), roundedVowel(300), silence(250)),
       ),
     );
     const estimator = new AudioVisemeEstimator();

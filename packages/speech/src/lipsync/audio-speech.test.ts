@@ -2,6 +2,7 @@ import type { SpeechSegment } from '@dhuman/core';
 import { BLENDSHAPE_FRAME_MS, BLENDSHAPE_NAMES } from '@dhuman/core';
 import { describe, expect, it } from 'vitest';
 import { applyGain } from '../audio/pcm.js';
+import { concatPcm } from '../asr/asr-test-support.js';
 import { speechFromAudio } from './audio-speech.js';
 
 const RATE = 24_000;
@@ -20,18 +21,8 @@ function openVowel(ms: number, peak = 10_000): Int16Array {
   return Int16Array.from(out, (v) => Math.round((v / max) * peak));
 }
 
-function concat(...parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /** 500 ms of silence, 600 ms of a loud open vowel, 500 ms of silence. */
-const speech = concat(new Int16Array(samples(500)), openVowel(600), new Int16Array(samples(500)));
+const speech = concatPcm(new Int16Array(samples(500)), openVowel(600), new Int16Array(samples(500)));
 
 /** Byte comparison: toEqual walks 38 400 samples one by one, slowly. */
 const sameSamples = (a: Int16Array, b: Int16Array) =>
@@ -54,7 +45,7 @@ describe('speechFromAudio', () => {
       at += segment.pcm.length;
     }
     expect(at).toBe(speech.length);
-    expect(sameSamples(concat(...segments.map((s) => s.pcm)), speech)).toBe(true);
+    expect(sameSamples(concatPcm(...segments.map((s) => s.pcm)), speech)).toBe(true);
     // 1600 ms = 5 × 300 + 100; a last empty segment may carry the closing viseme.
     const lengths = segments.map((s) => s.pcm.length);
     expect(lengths.filter((n) => n > 0)).toEqual([...Array<number>(5).fill(samples(300)), samples(100)]);
@@ -83,7 +74,7 @@ describe('speechFromAudio', () => {
 
   it('applies the volume in the IVH scale', () => {
     const louder = speechFromAudio(speech, { volume: 10 });
-    expect(sameSamples(concat(...louder.map((s) => s.pcm)), applyGain(speech, 10))).toBe(true);
+    expect(sameSamples(concatPcm(...louder.map((s) => s.pcm)), applyGain(speech, 10))).toBe(true);
     expect(Math.min(...jawAt(louder, 900, 1080))).toBeGreaterThan(0.3);
   });
 
