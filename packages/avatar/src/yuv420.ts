@@ -78,9 +78,9 @@ export function writeYuv420(
         if (p0 !== runColour) {
           runColour = p0;
           const r = p0 & 255, g = (p0 >>> 8) & 255, b = (p0 >>> 16) & 255; // prettier-ignore
-          runY = (16829 * r + 33039 * g + 6416 * b + 1081344) >> 16;
-          runU = (-9714 * 4 * r - 19070 * 4 * g + 28784 * 4 * b + 33685504) >> 18;
-          runV = (28784 * 4 * r - 24103 * 4 * g - 4681 * 4 * b + 33685504) >> 18;
+          runY = lumaOf(r, g, b);
+          runU = blockU(4 * r, 4 * g, 4 * b);
+          runV = blockV(4 * r, 4 * g, 4 * b);
         }
         luma[yTop >> 1] = runY * 257;
         luma[yBottom >> 1] = runY * 257;
@@ -92,19 +92,31 @@ export function writeYuv420(
       const r1 = p1 & 255, g1 = (p1 >>> 8) & 255, b1 = (p1 >>> 16) & 255; // prettier-ignore
       const r2 = p2 & 255, g2 = (p2 >>> 8) & 255, b2 = (p2 >>> 16) & 255; // prettier-ignore
       const r3 = p3 & 255, g3 = (p3 >>> 8) & 255, b3 = (p3 >>> 16) & 255; // prettier-ignore
-      // Y = 16 + 0.256788 R + 0.504129 G + 0.097906 B, in 16-bit fixed point, rounded (1081344 = 16.5 × 65536).
-      luma[yTop >> 1] =
-        ((16829 * r0 + 33039 * g0 + 6416 * b0 + 1081344) >> 16) |
-        (((16829 * r1 + 33039 * g1 + 6416 * b1 + 1081344) >> 16) << 8);
-      luma[yBottom >> 1] =
-        ((16829 * r2 + 33039 * g2 + 6416 * b2 + 1081344) >> 16) |
-        (((16829 * r3 + 33039 * g3 + 6416 * b3 + 1081344) >> 16) << 8);
-      // U and V of the block's mean, from sums of four (so / 4 × 65536); 33685504 = 128.5 × 4 × 65536.
+      luma[yTop >> 1] = lumaOf(r0, g0, b0) | (lumaOf(r1, g1, b1) << 8);
+      luma[yBottom >> 1] = lumaOf(r2, g2, b2) | (lumaOf(r3, g3, b3) << 8);
       const r = r0 + r1 + r2 + r3;
       const g = g0 + g1 + g2 + g3;
       const b = b0 + b1 + b2 + b3;
-      frame[uPlane + chroma] = (-9714 * r - 19070 * g + 28784 * b + 33685504) >> 18;
-      frame[vPlane + chroma] = (28784 * r - 24103 * g - 4681 * b + 33685504) >> 18;
+      frame[uPlane + chroma] = blockU(r, g, b);
+      frame[vPlane + chroma] = blockV(r, g, b);
     }
   }
+}
+
+/** Y = 16 + 0.256788 R + 0.504129 G + 0.097906 B, in 16-bit fixed point, rounded (1081344 = 16.5 × 65536). */
+function lumaOf(r: number, g: number, b: number): number {
+  return (16829 * r + 33039 * g + 6416 * b + 1081344) >> 16;
+}
+
+/**
+ * U of a 2×2 block's mean from its channel sums (four pixels, so / 4 × 65536): 128 - 0.148223 R - 0.290993 G +
+ * 0.439216 B, rounded (33685504 = 128.5 × 4 × 65536).
+ */
+function blockU(r: number, g: number, b: number): number {
+  return (-9714 * r - 19070 * g + 28784 * b + 33685504) >> 18;
+}
+
+/** V of a 2×2 block's mean from its channel sums: 128 + 0.439216 R - 0.367788 G - 0.071427 B, as `blockU`. */
+function blockV(r: number, g: number, b: number): number {
+  return (28784 * r - 24103 * g - 4681 * b + 33685504) >> 18;
 }
