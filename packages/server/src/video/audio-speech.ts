@@ -3,9 +3,10 @@
  * then decoded by ffmpeg to mono s16le at SESSION_SAMPLE_RATE on its stdout.
  */
 import { SESSION_SAMPLE_RATE } from '@dhuman/core';
+import { fileUrl } from '@dhuman/media';
 import { pcm16FromBytes } from '@dhuman/speech';
 import { RemoteFileError } from './remote-file.js';
-import { fileInput, inputGuards, probeFile, runTool, toolReason } from './remote-file-tools.js';
+import { inputGuards, probeFile, runTool, toolReason } from './remote-file-tools.js';
 
 /**
  * Containers that hold plain audio (mp4/mov and matroska/webm also cover video files, whose audio is used).
@@ -73,7 +74,7 @@ export async function decodeAudioFile(path: string, options: DecodeAudioOptions)
     'error',
     ...inputGuards(AUDIO_DEMUXERS),
     '-i',
-    fileInput(path),
+    fileUrl(path),
     '-map',
     '0:a:0',
     '-ac',

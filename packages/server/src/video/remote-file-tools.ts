@@ -4,6 +4,7 @@
  * other URLs or other local files, such as another customer's video, and decode them into our output.
  */
 import { spawn } from 'node:child_process';
+import { fileUrl } from '@dhuman/media';
 import { RemoteFileError } from './remote-file.js';
 
 /** Enough of ffprobe's/ffmpeg's stderr to quote the reason, which is its last line. */
@@ -93,7 +94,7 @@ export async function probeFile(
   showArgs: readonly string[],
   options: ProbeOptions,
 ): Promise<{ json: unknown; stderr: string }> {
-  const args = ['-v', 'error', ...inputGuards(demuxers), ...showArgs, '-of', 'json', fileInput(path)];
+  const args = ['-v', 'error', ...inputGuards(demuxers), ...showArgs, '-of', 'json', fileUrl(path)];
   const run = await runTool(options.ffprobeCommand ?? 'ffprobe', args, {
     maxStdoutBytes: PROBE_MAX_BYTES,
     signal: options.signal,
@@ -113,11 +114,6 @@ export async function probeFile(
 /** Input options that restrict ffmpeg/ffprobe to reading this one local file as one of `demuxers`. */
 export function inputGuards(demuxers: readonly string[]): string[] {
   return ['-protocol_whitelist', 'file', '-format_whitelist', demuxers.join(',')];
-}
-
-/** `file:` so that a path is never taken for a protocol (`http:…`) or an option. */
-export function fileInput(path: string): string {
-  return `file:${path}`;
 }
 
 /**
@@ -144,7 +140,7 @@ export function toolReason(stderr: string, path: string): string {
 
 function tidyLine(line: string, path: string): string {
   return line
-    .split(fileInput(path))
+    .split(fileUrl(path))
     .join('the file')
     .split(path)
     .join('the file')
