@@ -134,7 +134,12 @@ export class VideoJobRunner implements VideoTaskRunner {
     const cues = subtitleCues(sentences);
     const composition = await this.composition(spec, inputs, cues);
     const clips = spec.composition;
-    const hasClips = clips?.introUrl !== undefined || clips?.outroUrl !== undefined;
+    // Fetched and checked before the render, which a clip that cannot be used would waste.
+    const intro =
+      clips?.introUrl && (await inputs.clip(clips.introUrl, 'intro', 'VideoParam.VideoHeadFileUrl'));
+    const outro =
+      clips?.outroUrl && (await inputs.clip(clips.outroUrl, 'outro', 'VideoParam.VideoTailFileUrl'));
+    const hasClips = Boolean(intro || outro);
     const mediaFile = `${task.taskId}.${EXTENSIONS[spec.format]}`;
     const format = spec.format as VideoFormat;
     const mainPath = hasClips ? join(work, `main.${EXTENSIONS[spec.format]}`) : join(dir, mediaFile);
@@ -156,10 +161,6 @@ export class VideoJobRunner implements VideoTaskRunner {
     );
     if (!hasClips) return { mediaFile, durationMs: rendered.durationMs, sentences, cues };
 
-    const intro =
-      clips.introUrl && (await inputs.clip(clips.introUrl, 'intro', 'VideoParam.VideoHeadFileUrl'));
-    const outro =
-      clips.outroUrl && (await inputs.clip(clips.outroUrl, 'outro', 'VideoParam.VideoTailFileUrl'));
     const joined = await concatClips(
       {
         ...(intro && { intro }),
