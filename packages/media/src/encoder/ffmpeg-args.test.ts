@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  aacFileRate,
   buildFfmpegArgs,
   fileCodecArgs,
   fileUrl,
@@ -61,16 +62,16 @@ describe('buildFfmpegArgs', () => {
 });
 
 describe('outputArgs', () => {
-  it('MP4: x264 ultrafast/zerolatency on one thread, yuv420p, 2 s GOP, AAC (fast coder) 48 kHz, faststart', () => {
-    const args = outputArgs(video, { kind: 'file', path: '/tmp/o.mp4', format: 'mp4' });
+  it('MP4: x264 ultrafast/zerolatency on one thread, yuv420p, 2 s GOP, AAC (fast coder) at the input rate, faststart', () => {
+    const args = outputArgs(video, audio, { kind: 'file', path: '/tmp/o.mp4', format: 'mp4' });
     expect(args.join(' ')).toBe(
       '-map 0:v:0 -map 1:a:0 -c:v libx264 -preset ultrafast -tune zerolatency -threads 1 -pix_fmt yuv420p -g 50 ' +
-        '-c:a aac -aac_coder fast -b:a 96k -ar 48000 -movflags +faststart -f mp4 -y /tmp/o.mp4',
+        '-c:a aac -aac_coder fast -b:a 96k -ar 24000 -movflags +faststart -f mp4 -y /tmp/o.mp4',
     );
   });
 
   it('WebM: VP8 realtime cpu-used 8 and Opus', () => {
-    const args = outputArgs(video, { kind: 'file', path: 'o.webm', format: 'webm' });
+    const args = outputArgs(video, audio, { kind: 'file', path: 'o.webm', format: 'webm' });
     expect(after(args, '-c:v')).toBe('libvpx');
     expect(after(args, '-deadline')).toBe('realtime');
     expect(after(args, '-cpu-used')).toBe('8');
@@ -79,7 +80,7 @@ describe('outputArgs', () => {
   });
 
   it('WebM with alpha: VP9 yuva420p without alt-ref frames (libvpx drops alpha otherwise), realtime, Opus', () => {
-    const args = outputArgs(video, { kind: 'file', path: 'a.webm', format: 'webm-alpha' });
+    const args = outputArgs(video, audio, { kind: 'file', path: 'a.webm', format: 'webm-alpha' });
     expect(after(args, '-c:v')).toBe('libvpx-vp9');
     expect(after(args, '-pix_fmt')).toBe('yuva420p');
     expect(after(args, '-auto-alt-ref')).toBe('0');
@@ -89,7 +90,7 @@ describe('outputArgs', () => {
   });
 
   it('MOV with alpha: ProRes 4444 (profile 4) yuva444p10le and PCM audio', () => {
-    const args = outputArgs(video, { kind: 'file', path: 'a.mov', format: 'mov-alpha' });
+    const args = outputArgs(video, audio, { kind: 'file', path: 'a.mov', format: 'mov-alpha' });
     expect(after(args, '-c:v')).toBe('prores_aw');
     expect(after(args, '-profile:v')).toBe('4');
     expect(after(args, '-pix_fmt')).toBe('yuva444p10le');
@@ -98,7 +99,7 @@ describe('outputArgs', () => {
   });
 
   it('RTMP: H.264 baseline zerolatency + AAC in FLV, no -y', () => {
-    const args = outputArgs({ ...video, fps: 30 }, { kind: 'rtmp', url: 'rtmp://h:1935/live/s' });
+    const args = outputArgs({ ...video, fps: 30 }, audio, { kind: 'rtmp', url: 'rtmp://h:1935/live/s' });
     expect(after(args, '-profile:v')).toBe('baseline');
     expect(after(args, '-tune')).toBe('zerolatency');
     expect(after(args, '-g')).toBe('60');
@@ -110,7 +111,12 @@ describe('outputArgs', () => {
   });
 
   it('RTP VP8: two outputs, video then Opus audio, 1200-byte packets to 127.0.0.1', () => {
-    const args = outputArgs(video, { kind: 'rtp', videoPort: 5004, audioPort: 5006, videoCodec: 'vp8' });
+    const args = outputArgs(video, audio, {
+      kind: 'rtp',
+      videoPort: 5004,
+      audioPort: 5006,
+      videoCodec: 'vp8',
+    });
     expect(args.join(' ')).toBe(
       '-map 0:v:0 -c:v libvpx -deadline realtime -cpu-used 8 -b:v 1M -pix_fmt yuv420p -g 50 ' +
         '-f rtp rtp://127.0.0.1:5004?pkt_size=1200 ' +
@@ -119,7 +125,7 @@ describe('outputArgs', () => {
   });
 
   it('RTP H.264: baseline with Annex B bitstream filter, custom host', () => {
-    const args = outputArgs(video, {
+    const args = outputArgs(video, audio, {
       kind: 'rtp',
       videoPort: 6000,
       audioPort: 6002,
@@ -163,10 +169,19 @@ describe('filter graphs (compositions)', () => {
     ).toThrow(/file target/);
   });
 
+  it('aacFileRate: the input rate when AAC has it, 48 kHz otherwise', () => {
+    expect(aacFileRate(24_000)).toBe('24000');
+    expect(aacFileRate(44_100)).toBe('44100');
+    expect(aacFileRate(48_000)).toBe('48000');
+    // Not an MPEG-4 sampling frequency, or below the 16 kHz floor kept for a file.
+    expect(aacFileRate(23_000)).toBe('48000');
+    expect(aacFileRate(8_000)).toBe('48000');
+  });
+
   it('fileCodecArgs: what outputArgs writes for a file, without maps and path', () => {
     for (const format of ['mp4', 'webm', 'webm-alpha', 'mov-alpha'] as const) {
-      const args = outputArgs(video, { kind: 'file', path: 'x', format });
-      expect(args.slice(4, -2)).toEqual(fileCodecArgs(video, format));
+      const args = outputArgs(video, audio, { kind: 'file', path: 'x', format });
+      expect(args.slice(4, -2)).toEqual(fileCodecArgs(video, format, '24000'));
     }
   });
 

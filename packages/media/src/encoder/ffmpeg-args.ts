@@ -108,8 +108,23 @@ export interface VideoFilterGraph {
 const RTP_PACKET_SIZE = 1200;
 /** A keyframe every 2 s: short enough for a late WebRTC/RTMP viewer, long enough to keep bitrate low. */
 const KEYFRAME_SECONDS = 2;
-/** AAC and Opus encode at 48 kHz whatever the input rate (Opus supports only 8/12/16/24/48 kHz anyway). */
+/**
+ * Streams (AAC for RTMP/HLS, Opus for WebRTC) and clips joined from other sources encode at 48 kHz whatever the
+ * input rate (Opus supports only 8/12/16/24/48 kHz anyway, and players expect 48 kHz on a live stream).
+ */
 const OUTPUT_SAMPLE_RATE = '48000';
+/**
+ * Rates an AAC file keeps as they come (the MPEG-4 sampling frequencies from 16 kHz up). A rendered video's sound
+ * is speech at the session rate (24 kHz): raising it to 48 kHz adds nothing a listener hears, and it doubles the
+ * AAC encoder's work: 9.4 s of speech took 0.13 s of CPU at 48 kHz and 0.07 s at 24 kHz (about 3 % of a
+ * 512² render).
+ */
+const AAC_FILE_RATES = new Set([16_000, 22_050, 24_000, 32_000, 44_100, 48_000, 64_000, 88_200, 96_000]);
+
+/** The rate an AAC file is encoded at for input at `inputRate`: the input's own, if AAC has it, else 48 kHz. */
+export function aacFileRate(inputRate: number): string {
+  return AAC_FILE_RATES.has(inputRate) ? String(inputRate) : OUTPUT_SAMPLE_RATE;
+}
 
 /** Arguments before the inputs: quiet, no progress lines, no keyboard interaction. */
 export function globalArgs(): string[] {
@@ -205,8 +220,8 @@ function pcmArgs(): string[] {
  */
 const AAC_CODER = 'fast';
 
-function aacArgs(): string[] {
-  return ['-c:a', 'aac', '-aac_coder', AAC_CODER, '-b:a', '96k', '-ar', OUTPUT_SAMPLE_RATE];
+function aacArgs(rate = OUTPUT_SAMPLE_RATE): string[] {
+  return ['-c:a', 'aac', '-aac_coder', AAC_CODER, '-b:a', '96k', '-ar', rate];
 }
 
 function opusArgs(): string[] {
@@ -218,10 +233,14 @@ const MAP_BOTH = ['-map', '0:v:0', '-map', '1:a:0'];
 export const FILTER_OUTPUT = '[vout]';
 
 /** Output arguments for one target (two outputs for RTP). */
-export function outputArgs(video: VideoInputFormat, target: EncoderTarget): string[] {
+export function outputArgs(
+  video: VideoInputFormat,
+  audio: AudioInputFormat,
+  target: EncoderTarget,
+): string[] {
   switch (target.kind) {
     case 'file':
-      return fileOutputArgs(video, target);
+      return fileOutputArgs(video, audio, target);
     case 'rtmp':
       return [...MAP_BOTH, ...x264Args(video, true), ...aacArgs(), '-f', 'flv', target.url];
     case 'live':
@@ -241,20 +260,30 @@ export function outputArgs(video: VideoInputFormat, target: EncoderTarget): stri
   }
 }
 
-function fileOutputArgs(video: VideoInputFormat, target: FileTarget, maps = MAP_BOTH): string[] {
-  return [...maps, ...fileCodecArgs(video, target.format), '-y', target.path];
+function fileOutputArgs(
+  video: VideoInputFormat,
+  audio: AudioInputFormat,
+  target: FileTarget,
+  maps = MAP_BOTH,
+): string[] {
+  return [...maps, ...fileCodecArgs(video, target.format, aacFileRate(audio.sampleRate)), '-y', target.path];
 }
 
 /**
  * The codecs and muxer of a file format, without inputs, maps or path: what {@link outputArgs} writes for a
- * file, for other commands that must make the same files (joining clips).
+ * file, for other commands that must make the same files (joining clips). `aacRate` is an MP4's sound rate:
+ * 48 kHz unless given (see {@link aacFileRate}).
  */
-export function fileCodecArgs(video: VideoInputFormat, format: FileFormat): string[] {
+export function fileCodecArgs(
+  video: VideoInputFormat,
+  format: FileFormat,
+  aacRate = OUTPUT_SAMPLE_RATE,
+): string[] {
   switch (format) {
     case 'mp4':
       return [
         ...x264Args(video, false, FILE_X264_THREADS),
-        ...aacArgs(),
+        ...aacArgs(aacRate),
         ...['-movflags', '+faststart', '-f', 'mp4'],
       ];
     case 'webm':
@@ -344,7 +373,7 @@ export function buildFfmpegArgs(options: FfmpegArgsOptions): string[] {
     return [
       ...globalArgs(),
       ...inputArgs(options.video, options.audio),
-      ...outputArgs(options.video, target),
+      ...outputArgs(options.video, options.audio, target),
     ];
   }
   if (target.kind !== 'file') throw new RangeError(`a filter graph needs a file target, not ${target.kind}`);
@@ -353,7 +382,7 @@ export function buildFfmpegArgs(options: FfmpegArgsOptions): string[] {
     ...inputArgs(options.video, options.audio),
     ...filter.images.flatMap((path) => ['-i', fileUrl(path)]),
     ...['-filter_complex', filter.graph],
-    ...fileOutputArgs(options.video, target, ['-map', FILTER_OUTPUT, '-map', '1:a:0']),
+    ...fileOutputArgs(options.video, options.audio, target, ['-map', FILTER_OUTPUT, '-map', '1:a:0']),
   ];
 }
 

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 export interface Probe {
-  streams: { codec_type: string; codec_name: string; duration?: string }[];
+  streams: { codec_type: string; codec_name: string; duration?: string; sample_rate?: string }[];
   format: { duration: string };
 }
 

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import type { AvatarManifest, PixelBox } from '@dhuman/avatar';
 import { AvatarRenderer } from '@dhuman/avatar';
 import { builtinAvatarDir, loadAvatarFile, renderAvatarRgba } from '@dhuman/avatar/node';
+import { SESSION_SAMPLE_RATE } from '@dhuman/core';
 import { Path2D } from '@napi-rs/canvas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffprobe, processesMentioning } from '../encoder/ffmpeg-test-support.js';
@@ -135,6 +136,10 @@ describe('renderVideo', () => {
     const probe = await ffprobe(path);
     const codecs = probe.streams.map((s) => `${s.codec_type}:${s.codec_name}`).sort();
     expect(codecs).toEqual(['audio:aac', 'video:h264']);
+    // The speech's own rate (see aacFileRate), not raised to 48 kHz.
+    expect(probe.streams.find((s) => s.codec_type === 'audio')?.sample_rate).toBe(
+      String(SESSION_SAMPLE_RATE),
+    );
     expect(Math.abs(Number(probe.format.duration) * 1000 - result.durationMs)).toBeLessThan(100);
     for (const stream of probe.streams) {
       expect(Math.abs(Number(stream.duration) * 1000 - result.durationMs), stream.codec_type).toBeLessThan(
