@@ -280,6 +280,19 @@ describe('videomakeadvanced', () => {
     expect(result.FailMessage).toMatch(/VideoHeadFileUrl: the video clip cannot be read: its format \(hls\)/);
   });
 
+  it('fails a task whose SSML has nothing to say, with no video left behind', async () => {
+    // The TTS streams into the render (see VideoJobRunner.makeVideo): ffmpeg is already running when it ends empty.
+    const taskId = await submit(server.url, V.videomake, {
+      VirtualmanKey: 'demo',
+      InputSsml: '<speak><p></p></speak>',
+    });
+    const { result } = await finished(server.url, taskId);
+    expect(result.Status).toBe('FAIL');
+    expect(result.FailCode).toBe(100002);
+    expect(result.FailMessage).toContain('nothing to say');
+    expect(result.MediaUrl ?? '').toBe('');
+  });
+
   it('fails with the image-download code when a background image cannot be fetched', async () => {
     const taskId = await submit(server.url, V.videomakeadvanced, {
       VirtualmanKey: 'demo',

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import type { AvatarManifest, PixelBox } from '@dhuman/avatar';
 import { AvatarRenderer } from '@dhuman/avatar';
 import { builtinAvatarDir, loadAvatarFile, renderAvatarRgba } from '@dhuman/avatar/node';
-import { SESSION_SAMPLE_RATE } from '@dhuman/core';
+import { SESSION_SAMPLE_RATE, type SpeechSegment } from '@dhuman/core';
 import { Path2D } from '@napi-rs/canvas';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffprobe, processesMentioning } from '../encoder/ffmpeg-test-support.js';
@@ -307,6 +307,43 @@ describe('renderVideo', () => {
     expect(processesMentioning(path)).toBe(0);
     // A worker is parked only when it had no frame in flight at the abort; it holds nothing of this video. An
     // ended worker's thread may outlive its exit event by a moment.
+    await expect.poll(() => renderThreads() - idleRenderWorkers(), { timeout: 2_000 }).toBe(busyBefore);
+  });
+
+  it('starts ffmpeg and the workers while the speech is still coming, and makes the video once it has all', async () => {
+    const path = join(dir, 'overlap.mp4');
+    const { segments } = syntheticSpeech(TEXT);
+    let ffmpegWhileWaiting = -1;
+    async function* slowTts(): AsyncGenerator<SpeechSegment> {
+      const [first, ...rest] = segments;
+      if (first) yield first;
+      // A TTS still working: ffmpeg should be up meanwhile, not started after the last segment.
+      await expect.poll(() => processesMentioning(path), { timeout: 5_000 }).toBe(1);
+      ffmpegWhileWaiting = processesMentioning(path);
+      yield* rest;
+    }
+    const result = await renderVideo({ manifest, speech: slowTts(), output: { format: 'mp4', path } });
+    expect(ffmpegWhileWaiting).toBe(1);
+    expect(result.speechMs).toBe(syntheticSpeech(TEXT).speechMs);
+    const probe = await ffprobe(path);
+    expect(Math.abs(Number(probe.format.duration) * 1000 - result.durationMs)).toBeLessThan(100);
+  });
+
+  it('a speech source that fails: rejects with its error, stops ffmpeg and the workers, leaves no file', async () => {
+    const path = join(dir, 'tts-failed.mp4');
+    const busyBefore = renderThreads() - idleRenderWorkers();
+    const [first] = syntheticSpeech(TEXT).segments;
+    async function* brokenTts(): AsyncGenerator<SpeechSegment> {
+      if (first) yield first;
+      await expect.poll(() => processesMentioning(path), { timeout: 5_000 }).toBe(1);
+      throw new Error('the TTS engine crashed');
+    }
+    await expect(
+      renderVideo({ manifest, speech: brokenTts(), output: { format: 'mp4', path }, renderThreads: 2 }),
+    ).rejects.toThrow('the TTS engine crashed');
+    expect(existsSync(path)).toBe(false);
+    expect(processesMentioning(path)).toBe(0);
+    // No frame was asked for, so both workers went back to the pool rather than staying busy.
     await expect.poll(() => renderThreads() - idleRenderWorkers(), { timeout: 2_000 }).toBe(busyBefore);
   });
 

@@ -2,16 +2,21 @@ import { rm } from 'node:fs/promises';
 import { SESSION_SAMPLE_RATE } from '@dhuman/core';
 import { rawFrameBytes } from '../encoder/ffmpeg-args.js';
 import { FfmpegEncoder } from '../encoder/ffmpeg-encoder.js';
-import { AvatarFrameRenderer } from '../render/avatar-frame-renderer.js';
+import { AvatarFrameRenderer, type FramePixelFormat } from '../render/avatar-frame-renderer.js';
 import { prepareComposition } from './composition.js';
 import { encodeFrames } from './encode-frames.js';
-import { fitAudio, planFrames } from './frame-plan.js';
+import { fitAudio, planFrames, type FramePlan } from './frame-plan.js';
 import { throttleProgress } from './progress-throttle.js';
 import { groupSentences, toVideoWords } from './sentences.js';
-import { collectSpeech } from './speech-timeline.js';
+import { collectSpeech, type SpeechTimeline } from './speech-timeline.js';
 import { withVideoBackground } from './video-background.js';
 import { videoSettings } from './video-settings.js';
-import type { RenderVideoOptions, VideoProgressListener, VideoResult } from './video-types.js';
+import type {
+  RenderVideoOptions,
+  VideoBackground,
+  VideoProgressListener,
+  VideoResult,
+} from './video-types.js';
 
 /**
  * How long ffmpeg may take to finish after the last frame. It holds only a few frames by then (the pipes and
@@ -38,11 +43,43 @@ export function videoFramesAhead(frameBytes: number, workers: number): number {
 }
 
 /**
+ * Starts the render workers for a video's layer (reusing loaded ones: see render-worker-pool.ts). Each one is
+ * added to `started` as soon as it is up, even if another fails or the render is cancelled meanwhile, so that
+ * it is closed too.
+ */
+function startRenderers(
+  options: RenderVideoOptions,
+  layer: { width: number; height: number },
+  background: VideoBackground,
+  pixelFormat: FramePixelFormat,
+  threads: number,
+  started: AvatarFrameRenderer[],
+): Promise<AvatarFrameRenderer>[] {
+  const manifest = withVideoBackground(options.manifest, background);
+  const frameBytes = rawFrameBytes({ width: layer.width, height: layer.height, fps: 1, pixelFormat });
+  const ahead = videoFramesAhead(frameBytes, threads);
+  return Array.from({ length: threads }, (_, i) =>
+    AvatarFrameRenderer.create({
+      manifest,
+      width: layer.width,
+      height: layer.height,
+      pixelFormat,
+      label: `video ${options.output.path} #${i}`,
+      reuseWorker: true,
+      maxInFlight: ahead,
+    }).then((renderer) => {
+      started.push(renderer);
+      return renderer;
+    }),
+  );
+}
+
+/**
  * Renders a talking-avatar video file from synthesized speech: every frame of the speech and an idle tail,
  * drawn on the render worker and encoded by an ffmpeg child, as fast as both go (not paced to real time).
  *
  * Rejects with a `RangeError` for bad options (before any work), the signal's reason when `options.signal`
- * aborts, or the renderer's / encoder's error. In every failure ffmpeg and the worker are stopped and the
+ * aborts, or the speech source's, the renderer's or the encoder's error. In every failure ffmpeg and the worker are stopped and the
  * partial file is removed before the promise settles.
  */
 export async function renderVideo(
@@ -59,10 +96,6 @@ export async function renderVideo(
   // avatar over a background picture or moves it draws it on a transparent layer, whose alpha ffmpeg needs.
   const pixelFormat = settings.format === 'mp4' && layerBackground !== 'transparent' ? 'yuv420p' : 'rgba';
   const { signal } = options;
-  const speech = await collectSpeech(options.speech, signal);
-  const plan = planFrames(speech.speechMs, settings.tailMs, settings.fps, SESSION_SAMPLE_RATE);
-  const audio = fitAudio(plan, speech.pcm);
-
   const encoder = new FfmpegEncoder();
   let encoderFailure: unknown;
   // ffmpeg dying mid-run fails the next write; this keeps its exit code and stderr for the error we throw.
@@ -72,48 +105,34 @@ export async function renderVideo(
   const stop = (): Promise<unknown> => Promise.all([closeRenderers(), encoder.close()]);
   const onAbort = (): void => void stop();
   signal?.addEventListener('abort', onAbort, { once: true });
+  let speech: SpeechTimeline;
+  let plan: FramePlan;
   try {
     signal?.throwIfAborted();
-    // ffmpeg first: it loads its codecs (about 0.1 s) while the render workers load the canvas and the avatar
-    // (about 0.2 s), instead of after them.
-    await encoder.start({
-      video: { width: layer.width, height: layer.height, fps: settings.fps, pixelFormat },
-      audio: { sampleRate: SESSION_SAMPLE_RATE },
-      target: { kind: 'file', path: settings.path, format: settings.format },
-      ...(composition === undefined ? {} : { filter: await composition.start() }),
-      ...(options.ffmpegCommand === undefined ? {} : { command: options.ffmpegCommand }),
-    });
-    signal?.throwIfAborted();
-    const manifest = withVideoBackground(options.manifest, layerBackground);
-    const frameBytes = rawFrameBytes({
-      width: layer.width,
-      height: layer.height,
-      fps: settings.fps,
-      pixelFormat,
-    });
-    const ahead = videoFramesAhead(frameBytes, settings.renderThreads);
-    const starting = Array.from({ length: settings.renderThreads }, (_, i) =>
-      AvatarFrameRenderer.create({
-        manifest,
-        width: layer.width,
-        height: layer.height,
-        pixelFormat,
-        label: `video ${settings.path} #${i}`,
-        // Loaded workers from the last video: no thread start, no cold JIT (see render-worker-pool.ts).
-        reuseWorker: true,
-        maxInFlight: ahead,
-      }).then((renderer) => {
-        // Kept even if another fails to start or the render is cancelled meanwhile, so that it is closed too.
-        renderers.push(renderer);
-        return renderer;
+    const filter = await composition?.start();
+    // Nothing ffmpeg or the workers need comes from the speech, so all three get ready side by side. With speech
+    // still being synthesized (an async iterable from the TTS), ffmpeg loads its 215 libraries (0.12–0.16 s of a
+    // core) and the workers their avatar while the TTS works on the other core, instead of after it.
+    const [spoken, ...started] = await Promise.allSettled([
+      collectSpeech(options.speech, signal),
+      encoder.start({
+        video: { width: layer.width, height: layer.height, fps: settings.fps, pixelFormat },
+        audio: { sampleRate: SESSION_SAMPLE_RATE },
+        target: { kind: 'file', path: settings.path, format: settings.format },
+        ...(filter === undefined ? {} : { filter }),
+        ...(options.ffmpegCommand === undefined ? {} : { command: options.ffmpegCommand }),
       }),
-    );
-    const started = await Promise.allSettled(starting);
+      ...startRenderers(options, layer, layerBackground, pixelFormat, settings.renderThreads, renderers),
+    ]);
+    // Every start has settled, so whatever did start (ffmpeg, the workers in `renderers`) is ended by `stop`.
+    if (spoken.status === 'rejected') throw spoken.reason;
     const failed = started.find((s) => s.status === 'rejected');
     if (failed) throw failed.reason;
+    speech = spoken.value;
     signal?.throwIfAborted();
+    plan = planFrames(speech.speechMs, settings.tailMs, settings.fps, SESSION_SAMPLE_RATE);
     const report = throttleProgress(onProgress, plan.totalFrames);
-    await encodeFrames(renderers, encoder, plan, speech.mouth, audio, report);
+    await encodeFrames(renderers, encoder, plan, speech.mouth, fitAudio(plan, speech.pcm), report);
     await encoder.end(FINISH_TIMEOUT_MS);
   } catch (error) {
     await stop();

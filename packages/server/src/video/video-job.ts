@@ -124,15 +124,22 @@ export class VideoJobRunner implements VideoTaskRunner {
     const { spec } = task;
     const virtualman = this.opts.resolver.resolve(task.appkey, spec.virtualmanKey);
     const inputs = new VideoInputs(work, this.opts.limits, signal);
+    // Burned-in subtitles go into ffmpeg's filter graph, so their words are needed before the render starts.
+    // Otherwise the TTS streams straight into the render, which starts ffmpeg and its workers meanwhile (see
+    // renderVideo), and the words come back with the result.
+    const wordsFirst = spec.composition?.subtitles === true;
     const segments =
       spec.audioUrl !== undefined
         ? speechFromAudio(await inputs.audio(spec.audioUrl), { volume: spec.voice.volume })
-        : await this.synthesize(spec.text ?? '', spec, signal);
-    onProgress(PROGRESS.speech);
-    const { words } = await collectSpeech(segments, signal);
-    const sentences = groupSentences(words, spec.text);
-    const cues = subtitleCues(sentences);
-    const composition = await this.composition(spec, inputs, cues);
+        : wordsFirst
+          ? await this.synthesize(spec.text ?? '', spec, signal)
+          : this.speechOf(spec.text ?? '', spec, signal);
+    let sentences: VideoSentence[] = [];
+    if (wordsFirst) {
+      onProgress(PROGRESS.speech);
+      sentences = groupSentences((await collectSpeech(segments, signal)).words, spec.text);
+    }
+    const composition = await this.composition(spec, inputs, subtitleCues(sentences));
     const clips = spec.composition;
     // Fetched and checked before the render, which a clip that cannot be used would waste.
     const intro =
@@ -159,6 +166,8 @@ export class VideoJobRunner implements VideoTaskRunner {
       (p) =>
         onProgress(PROGRESS.speech + ((PROGRESS.render - PROGRESS.speech) * p.framesEncoded) / p.totalFrames),
     );
+    if (!wordsFirst) sentences = rendered.sentences;
+    const cues = subtitleCues(sentences);
     if (!hasClips) return { mediaFile, durationMs: rendered.durationMs, sentences, cues };
 
     const joined = await concatClips(
@@ -214,13 +223,26 @@ export class VideoJobRunner implements VideoTaskRunner {
     return Object.keys(composition).length > 0 ? composition : undefined;
   }
 
+  /** All of the speech for `text`: for a job that needs its words before anything else. */
   private async synthesize(text: string, spec: VideoTaskSpec, signal: AbortSignal): Promise<SpeechSegment[]> {
     const segments: SpeechSegment[] = [];
-    for await (const segment of this.speech.render(text, spec.voice, signal)) segments.push(segment);
+    for await (const segment of this.speechOf(text, spec, signal)) segments.push(segment);
     signal.throwIfAborted();
-    if (segments.length === 0)
-      throw new IvhError(ERRORS.INVALID_PARAMETER_VALUE, 'Payload.InputSsml has nothing to say');
     return segments;
+  }
+
+  /** The speech for `text`, segment by segment as the TTS makes it; fails at the end if there was none. */
+  private async *speechOf(
+    text: string,
+    spec: VideoTaskSpec,
+    signal: AbortSignal,
+  ): AsyncGenerator<SpeechSegment> {
+    let spoken = false;
+    for await (const segment of this.speech.render(text, spec.voice, signal)) {
+      spoken = true;
+      yield segment;
+    }
+    if (!spoken) throw new IvhError(ERRORS.INVALID_PARAMETER_VALUE, 'Payload.InputSsml has nothing to say');
   }
 
   /** Subtitles next to the media, then the push to the customer's storage when asked for. */
