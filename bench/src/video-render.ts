@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SESSION_SAMPLE_RATE, type SpeechSegment } from '@dhuman/core';
+import type { AvatarManifest } from '@dhuman/avatar';
 import { builtinAvatarDir, loadAvatarFile } from '@dhuman/avatar/node';
 import { renderVideo } from '@dhuman/media';
 import { createSpeechServices, createTts } from '@dhuman/speech';
@@ -41,12 +42,54 @@ export interface RenderMeasurement {
   /** Audio of the utterance, and how long the TTS took to make it (not part of the render time). */
   speechMs: number;
   ttsWallMs: number;
-  sizes: { size: RenderSize; runs: RenderRun[] }[];
+  /** Per size: its first render (cold), then the measured ones, which follow `warmup` renders not counted. */
+  sizes: { size: RenderSize; cold: RenderRun; runs: RenderRun[] }[];
 }
 
+/** One render of `size`, timed, with the CPU this process and its ffmpeg child used. */
+async function renderOnce(
+  manifest: AvatarManifest,
+  segments: readonly SpeechSegment[],
+  size: RenderSize,
+  path: string,
+): Promise<RenderRun> {
+  const cpuBefore = process.cpuUsage();
+  const childrenBefore = processCpu('self')?.childrenMs;
+  const started = performance.now();
+  const result = await renderVideo({
+    manifest,
+    speech: segments,
+    output: { format: 'mp4', path },
+    width: size.width,
+    height: size.height,
+    text: RENDER_TEXT,
+  });
+  const wallMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  const childrenAfter = processCpu('self')?.childrenMs;
+  return {
+    videoMs: result.durationMs,
+    wallMs,
+    nodeCpuMs: (cpu.user + cpu.system) / 1000,
+    ffmpegCpuMs:
+      childrenBefore === undefined || childrenAfter === undefined
+        ? undefined
+        : childrenAfter - childrenBefore,
+  };
+}
+
+/**
+ * Renders `warmup` + `runs` videos of each size, the sizes taking turns (512², 720p, 512², …) so that a slow
+ * spell of a shared machine falls on both alike rather than on one size's whole series. The first render of a
+ * size is cold (render workers started, nothing compiled yet): it is kept apart. The warm-up ones let V8 finish
+ * compiling the drawing code, which it does over the first few videos of a worker (the drawing functions reach
+ * its optimizing compiler only after some hundreds of frames), as a server's pooled workers have done after
+ * their first videos.
+ */
 export async function measureRenderSpeed(
   sizes: readonly RenderSize[],
   runs: number,
+  warmup: number,
   progress: (message: string) => void,
 ): Promise<RenderMeasurement> {
   const manifest = await loadAvatarFile(join(builtinAvatarDir(), AVATAR, 'avatar.json'));
@@ -67,43 +110,24 @@ export async function measureRenderSpeed(
       `video: ${(speechMs / 1000).toFixed(1)} s of speech synthesized in ${(ttsWallMs / 1000).toFixed(1)} s`,
     );
 
-    const results: RenderMeasurement['sizes'] = [];
-    for (const size of sizes) {
-      const measured: RenderRun[] = [];
-      for (let i = 0; i < runs; i++) {
-        const path = join(dir, `render-${size.label}-${i}.mp4`);
-        const cpuBefore = process.cpuUsage();
-        const childrenBefore = processCpu('self')?.childrenMs;
-        const started = performance.now();
-        const result = await renderVideo({
-          manifest,
-          speech: segments,
-          output: { format: 'mp4', path },
-          width: size.width,
-          height: size.height,
-          text: RENDER_TEXT,
-        });
-        const wallMs = performance.now() - started;
-        const cpu = process.cpuUsage(cpuBefore);
-        const childrenAfter = processCpu('self')?.childrenMs;
-        const run: RenderRun = {
-          videoMs: result.durationMs,
-          wallMs,
-          nodeCpuMs: (cpu.user + cpu.system) / 1000,
-          ffmpegCpuMs:
-            childrenBefore === undefined || childrenAfter === undefined
-              ? undefined
-              : childrenAfter - childrenBefore,
-        };
-        measured.push(run);
+    const measured = sizes.map(() => [] as RenderRun[]);
+    for (let round = 0; round < warmup + runs; round++) {
+      for (const [s, size] of sizes.entries()) {
+        const path = join(dir, `render-${size.label}-${round}.mp4`);
+        const run = await renderOnce(manifest, segments, size, path);
+        measured[s]?.push(run);
         await rm(path, { force: true });
+        const kind = round === 0 ? 'cold' : round < warmup ? 'warm-up' : `run ${round - warmup + 1}/${runs}`;
         progress(
-          `video: render ${size.label} run ${i + 1}/${runs}: ${(run.videoMs / 1000).toFixed(1)} s of video in ` +
-            `${(wallMs / 1000).toFixed(2)} s = ${(run.videoMs / wallMs).toFixed(1)}x real time`,
+          `video: render ${size.label} ${kind}: ${(run.videoMs / 1000).toFixed(1)} s of video in ` +
+            `${(run.wallMs / 1000).toFixed(2)} s = ${(run.videoMs / run.wallMs).toFixed(1)}x real time`,
         );
       }
-      results.push({ size, runs: measured });
     }
+    const results = sizes.map((size, s) => {
+      const all = measured[s] ?? [];
+      return { size, cold: all[0] as RenderRun, runs: all.slice(warmup) };
+    });
     return { speechMs, ttsWallMs, sizes: results };
   } finally {
     await chosen.tts.close();
