@@ -14,4 +14,5 @@ export { groupSentences, joinWords } from './video/sentences.js';
 export * from './video/subtitles.js';
 export * from './video/text-timestamps.js';
 export { concatClips } from './video/concat-clips.js';
+export { CLIP_DEMUXERS } from './video/concat-clips-probe.js';
 export type { ConcatClipsOptions, ConcatClipsResult } from './video/concat-clips.js';

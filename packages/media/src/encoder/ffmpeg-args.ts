@@ -387,6 +387,15 @@ export function buildFfmpegArgs(options: FfmpegArgsOptions): string[] {
 }
 
 /**
+ * Input options that restrict ffmpeg/ffprobe to reading one local file as one of `demuxers`: for files from
+ * outside, which may pose as media. A playlist (HLS, ffconcat) opened without them makes ffmpeg read whatever
+ * other files it names.
+ */
+export function inputGuards(demuxers: readonly string[]): string[] {
+  return ['-protocol_whitelist', 'file', '-format_whitelist', demuxers.join(',')];
+}
+
+/**
  * A local path as ffmpeg's `file:` URL, so that nothing in it is read as another protocol (`http:`, `concat:`, …)
  * or, relative, as an option.
  */

@@ -1,6 +1,6 @@
 import type { VideoInputFormat } from '../encoder/ffmpeg-args.js';
-import { fileCodecArgs, fileUrl, globalArgs } from '../encoder/ffmpeg-args.js';
-import type { ClipInfo } from './concat-clips-probe.js';
+import { fileCodecArgs, fileUrl, globalArgs, inputGuards } from '../encoder/ffmpeg-args.js';
+import { CLIP_DEMUXERS, type ClipInfo } from './concat-clips-probe.js';
 import type { VideoOutput } from './video-types.js';
 
 /** One clip to join and the whole frames it gets on the output's clock. */
@@ -10,7 +10,10 @@ export interface PlannedClip {
   frames: number;
 }
 
-/** Audio is joined at the rate every encoder here writes (see ffmpeg-args). */
+/**
+ * Audio is joined at 48 kHz, the usual rate of clips made elsewhere (a rendered main clip's 24 kHz speech is
+ * raised to it) and the rate `fileCodecArgs` writes by default.
+ */
 const SAMPLE_RATE = 48_000;
 
 /** Per output format: the picture joined in (alpha formats keep alpha, opaque inputs become opaque) and the
@@ -45,7 +48,12 @@ export function concatArgs(
   clips.forEach((clip, i) => {
     // ffmpeg's own VP8/VP9 decoders drop the alpha plane; libvpx keeps it.
     const decoder = alpha ? { vp8: 'libvpx', vp9: 'libvpx-vp9' }[clip.info.videoCodec] : undefined;
-    inputs.push(...(decoder ? ['-c:v', decoder] : []), '-i', fileUrl(clip.path));
+    inputs.push(
+      ...(decoder ? ['-c:v', decoder] : []),
+      ...inputGuards(CLIP_DEMUXERS),
+      '-i',
+      fileUrl(clip.path),
+    );
     const samples = Math.round((clip.frames / fps) * SAMPLE_RATE);
     chains.push(
       `[${i}:v]scale=${width}:${height}:force_original_aspect_ratio=decrease,format=${picture.pixFmt},` +

@@ -1,9 +1,27 @@
 import { execFile } from 'node:child_process';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { fileUrl } from '../encoder/ffmpeg-args.js';
+import { fileUrl, inputGuards } from '../encoder/ffmpeg-args.js';
 
 const run = promisify(execFile);
+
+/**
+ * Containers of ordinary video files, as ffmpeg's demuxers name them; each reads only the file it is given
+ * (`mov` is mp4/m4v/3gp, `matroska` is webm too, `asf` is wmv, `mpeg` is MPEG-PS). Clips are probed and opened
+ * with these alone: an intro or outro comes from a customer's URL, and an HLS or concat playlist posing as one
+ * would make ffmpeg read other local files (another session's live segments, another task's video) into the
+ * result.
+ */
+export const CLIP_DEMUXERS: readonly string[] = [
+  'mov',
+  'matroska',
+  'avi',
+  'flv',
+  'mpegts',
+  'asf',
+  'mpeg',
+  'ogg',
+];
 
 /** What joining needs to know of a clip. */
 export interface ClipInfo {
@@ -26,8 +44,8 @@ const MAX_PROBE_BYTES = 1 << 20;
 const PROBE_TIMEOUT_MS = 30_000;
 
 /**
- * Probes a clip with ffprobe. `name` (`intro`, `main`, `outro`) names it in the `RangeError` thrown for a file
- * that ffprobe cannot read, or that has no video stream or no duration. A failure to run ffprobe itself (not
+ * Probes a clip with ffprobe, as one of `CLIP_DEMUXERS`. `name` (`intro`, `main`, `outro`) names it in the
+ * `RangeError` thrown for a file that ffprobe cannot read so, or that has no video stream or no duration. A failure to run ffprobe itself (not
  * installed, aborted, timed out) rejects with its own error.
  */
 export async function probeClip(
@@ -36,7 +54,7 @@ export async function probeClip(
   options: { ffprobeCommand: string; signal?: AbortSignal },
 ): Promise<ClipInfo> {
   const args = [
-    ...['-v', 'error', '-of', 'json'],
+    ...['-v', 'error', '-of', 'json', ...inputGuards(CLIP_DEMUXERS)],
     ...['-show_entries', 'stream=codec_type,codec_name,channels,duration:format=duration'],
     fileUrl(path),
   ];

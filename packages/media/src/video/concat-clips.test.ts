@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ffprobe, processesMentioning } from '../encoder/ffmpeg-test-support.js';
 import { concatArgs } from './concat-clips-args.js';
+import { CLIP_DEMUXERS } from './concat-clips-probe.js';
 import { concatClips } from './concat-clips.js';
 import { frameAt, makeImage, near, pixelAt } from './composition-test-support.js';
 import type { VideoProgress } from './video-types.js';
@@ -217,7 +218,12 @@ describe('concatClips', { timeout: 30_000 }, () => {
       /intro: no such file/,
     );
     await expect(concatClips({ ...base, outro: notMedia })).rejects.toThrow(/outro: not a media file/);
-    await expect(concatClips({ ...base, intro: still })).rejects.toThrow(/intro: no duration/);
+    // A still picture is not a clip (an image demuxer is not among the video containers).
+    await expect(concatClips({ ...base, intro: still })).rejects.toThrow(/intro: not a media file/);
+    // A playlist posing as a clip: read as HLS, it would pull in the local file it names (here a real video).
+    const playlist = join(dir, 'playlist.mp4');
+    writeFileSync(playlist, `#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:1.6,\n${mainPath}\n#EXT-X-ENDLIST\n`);
+    await expect(concatClips({ ...base, intro: playlist })).rejects.toThrow(/intro: not a media file/);
     await expect(concatClips({ ...base, output: { format: 'mp4', path: mainPath } })).rejects.toThrow(
       /main is the output file itself/,
     );
@@ -231,6 +237,29 @@ describe('concatClips', { timeout: 30_000 }, () => {
 });
 
 describe('concatArgs', () => {
+  it('opens every clip as a plain local video file only (no other protocol, no playlist formats)', () => {
+    const args = concatArgs(
+      [
+        { path: '/a.mp4', info: { videoCodec: 'h264', durationSec: 1 }, frames: 25 },
+        { path: '/b.webm', info: { videoCodec: 'vp8', durationSec: 1 }, frames: 25 },
+      ],
+      { format: 'mp4', path: '/o.mp4' },
+      { width: 256, height: 256, fps: 25 },
+    );
+    const inputs = args.flatMap((arg, i) => (arg === '-i' ? [i] : []));
+    expect(inputs).toHaveLength(2);
+    for (const i of inputs) {
+      expect(args.slice(i - 4, i)).toEqual([
+        '-protocol_whitelist',
+        'file',
+        '-format_whitelist',
+        CLIP_DEMUXERS.join(','),
+      ]);
+    }
+    expect(CLIP_DEMUXERS).not.toContain('hls');
+    expect(CLIP_DEMUXERS).not.toContain('concat');
+  });
+
   const info = { videoCodec: 'vp9', durationSec: 1 };
   const clips = [
     { path: '/a.webm', info, frames: 25 },
@@ -243,9 +272,10 @@ describe('concatArgs', () => {
       { format: 'webm-alpha', path: '/o.webm' },
       { width: 64, height: 64, fps: 25 },
     );
-    expect(alpha.join(' ')).toContain('-c:v libvpx-vp9 -i file:/a.webm -i file:/b.mp4');
+    const guards = `-protocol_whitelist file -format_whitelist ${CLIP_DEMUXERS.join(',')}`;
+    expect(alpha.join(' ')).toContain(`-c:v libvpx-vp9 ${guards} -i file:/a.webm ${guards} -i file:/b.mp4`);
     const opaque = concatArgs(clips, { format: 'mp4', path: '/o.mp4' }, { width: 64, height: 64, fps: 25 });
-    expect(opaque.join(' ')).toContain('-i file:/a.webm -i file:/b.mp4');
+    expect(opaque.join(' ')).toContain(`${guards} -i file:/a.webm ${guards} -i file:/b.mp4`);
     expect(opaque).not.toContain('libvpx-vp9');
   });
 

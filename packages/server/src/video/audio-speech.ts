@@ -3,10 +3,10 @@
  * then decoded by ffmpeg to mono s16le at SESSION_SAMPLE_RATE on its stdout.
  */
 import { SESSION_SAMPLE_RATE } from '@dhuman/core';
-import { fileUrl } from '@dhuman/media';
+import { fileUrl, inputGuards } from '@dhuman/media';
 import { pcm16FromBytes } from '@dhuman/speech';
 import { RemoteFileError } from './remote-file.js';
-import { inputGuards, probeFile, runTool, toolReason } from './remote-file-tools.js';
+import { probeFile, runTool, toolReason } from './remote-file-tools.js';
 
 /**
  * Containers that hold plain audio (mp4/mov and matroska/webm also cover video files, whose audio is used).

@@ -1,17 +1,12 @@
 /**
- * Checks a downloaded intro or outro clip (VideoHeadFileUrl, VideoTailFileUrl) before ffmpeg joins it to the video.
- * The clip is later opened without a format whitelist, so this is where a file that only poses as video is
- * stopped: an HLS or concat playlist would make ffmpeg read other local files (another session's live segments,
- * another task's video) into the customer's result.
+ * Checks a downloaded intro or outro clip (VideoHeadFileUrl, VideoTailFileUrl) as soon as it arrives, before the
+ * render: a file that only poses as video (an HLS or concat playlist) or has no picture fails the task with the
+ * parameter's name instead of wasting the render. The join (media's concatClips) opens clips with the same
+ * whitelist of plain containers, so nothing else is read even if this check were skipped.
  */
+import { CLIP_DEMUXERS } from '@dhuman/media';
 import { RemoteFileError } from './remote-file.js';
 import { probeFile, type ProbeOptions } from './remote-file-tools.js';
-
-/**
- * Containers of ordinary video files, as ffmpeg's demuxers name them; each reads only the file it is given
- * (`mov` is mp4/m4v/3gp, `matroska` is webm too, `asf` is wmv, `mpeg` is MPEG-PS).
- */
-const CLIP_DEMUXERS = ['mov', 'matroska', 'avi', 'flv', 'mpegts', 'asf', 'mpeg', 'ogg'];
 
 interface ClipProbe {
   streams?: { codec_type?: string }[];

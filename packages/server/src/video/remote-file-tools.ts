@@ -4,7 +4,7 @@
  * other URLs or other local files, such as another customer's video, and decode them into our output.
  */
 import { spawn } from 'node:child_process';
-import { fileUrl } from '@dhuman/media';
+import { fileUrl, inputGuards } from '@dhuman/media';
 import { RemoteFileError } from './remote-file.js';
 
 /** Enough of ffprobe's/ffmpeg's stderr to quote the reason, which is its last line. */
@@ -109,11 +109,6 @@ export async function probeFile(
   } catch {
     throw new Error(`ffprobe printed no JSON for ${what}`);
   }
-}
-
-/** Input options that restrict ffmpeg/ffprobe to reading this one local file as one of `demuxers`. */
-export function inputGuards(demuxers: readonly string[]): string[] {
-  return ['-protocol_whitelist', 'file', '-format_whitelist', demuxers.join(',')];
 }
 
 /**
