@@ -42,8 +42,8 @@ export interface RenderMeasurement {
   /** Audio of the utterance, and how long the TTS took to make it (not part of the render time). */
   speechMs: number;
   ttsWallMs: number;
-  /** Per size: its first render (cold), then the measured ones, which follow `warmup` renders not counted. */
-  sizes: { size: RenderSize; cold: RenderRun; runs: RenderRun[] }[];
+  /** Per size: its first render, then the measured ones, which follow `warmup` renders not counted. */
+  sizes: { size: RenderSize; first: RenderRun; runs: RenderRun[] }[];
 }
 
 /** One render of `size`, timed, with the CPU this process and its ffmpeg child used. */
@@ -79,12 +79,12 @@ async function renderOnce(
 }
 
 /**
- * Renders `warmup` + `runs` videos of each size, the sizes taking turns (512², 720p, 512², …) so that a slow
- * spell of a shared machine falls on both alike rather than on one size's whole series. The first render of a
- * size is cold (render workers started, nothing compiled yet): it is kept apart. The warm-up ones let V8 finish
- * compiling the drawing code, which it does over the first few videos of a worker (the drawing functions reach
- * its optimizing compiler only after some hundreds of frames), as a server's pooled workers have done after
- * their first videos.
+ * Renders `warmup` + `runs` videos of each size, one size after the other as a server making one product's
+ * videos does. The first `warmup` of a size are not measured, but the first of them is kept apart: for the first
+ * size it is cold (render workers started, nothing compiled yet), for the next the workers change size. The
+ * warm-up renders let V8 finish compiling the drawing code, which it does over a worker's first few videos (the
+ * drawing functions reach its optimizing compiler only after some hundreds of frames), as a server's pooled
+ * workers have done after their first videos.
  */
 export async function measureRenderSpeed(
   sizes: readonly RenderSize[],
@@ -110,24 +110,22 @@ export async function measureRenderSpeed(
       `video: ${(speechMs / 1000).toFixed(1)} s of speech synthesized in ${(ttsWallMs / 1000).toFixed(1)} s`,
     );
 
-    const measured = sizes.map(() => [] as RenderRun[]);
-    for (let round = 0; round < warmup + runs; round++) {
-      for (const [s, size] of sizes.entries()) {
-        const path = join(dir, `render-${size.label}-${round}.mp4`);
+    const results: RenderMeasurement['sizes'] = [];
+    for (const size of sizes) {
+      const all: RenderRun[] = [];
+      for (let i = 0; i < warmup + runs; i++) {
+        const path = join(dir, `render-${size.label}-${i}.mp4`);
         const run = await renderOnce(manifest, segments, size, path);
-        measured[s]?.push(run);
+        all.push(run);
         await rm(path, { force: true });
-        const kind = round === 0 ? 'cold' : round < warmup ? 'warm-up' : `run ${round - warmup + 1}/${runs}`;
+        const kind = i < warmup ? `warm-up ${i + 1}/${warmup}` : `run ${i - warmup + 1}/${runs}`;
         progress(
           `video: render ${size.label} ${kind}: ${(run.videoMs / 1000).toFixed(1)} s of video in ` +
             `${(run.wallMs / 1000).toFixed(2)} s = ${(run.videoMs / run.wallMs).toFixed(1)}x real time`,
         );
       }
+      results.push({ size, first: all[0] as RenderRun, runs: all.slice(warmup) });
     }
-    const results = sizes.map((size, s) => {
-      const all = measured[s] ?? [];
-      return { size, cold: all[0] as RenderRun, runs: all.slice(warmup) };
-    });
     return { speechMs, ttsWallMs, sizes: results };
   } finally {
     await chosen.tts.close();

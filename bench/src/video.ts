@@ -13,7 +13,7 @@ export const description =
 /** Renders per size (`--runs`). */
 const DEFAULT_RUNS = 3;
 /**
- * Renders per size before the measured ones: the first (cold) is reported on its own, the others let V8 finish
+ * Renders per size before the measured ones: the first is reported on its own, the others let V8 finish
  * compiling the drawing code (see `measureRenderSpeed`).
  */
 const WARMUP_RENDERS = 3;
@@ -45,7 +45,7 @@ const seconds = (ms: number, digits = 2) => (Number.isNaN(ms) ? '?' : (ms / 1000
 const times = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '?');
 
 function renderRows(render: RenderMeasurement) {
-  return render.sizes.map(({ size, cold, runs }) => {
+  return render.sizes.map(({ size, first, runs }) => {
     const videoMs = stats(runs.map((r) => r.videoMs)).p50;
     const wall = stats(runs.map((r) => r.wallMs));
     const node = stats(runs.map((r) => r.nodeCpuMs));
@@ -62,7 +62,7 @@ function renderRows(render: RenderMeasurement) {
     return {
       size,
       runs: runs.length,
-      speedCold: cold.videoMs / cold.wallMs,
+      speedFirst: first.videoMs / first.wallMs,
       videoMs,
       wall,
       node,
@@ -130,7 +130,7 @@ function report(
       'wall s p95',
       'x real time p50',
       'x real time p95',
-      'cold x rt',
+      'first x rt',
       'node CPU s',
       'ffmpeg CPU s',
       'CPU s/video s',
@@ -146,7 +146,7 @@ function report(
       seconds(r.wall.p95),
       times(r.speedP50),
       times(r.speedP95),
-      times(r.speedCold),
+      times(r.speedFirst),
       seconds(r.node.p50),
       seconds(r.ffmpeg.p50),
       Number.isFinite(r.cpuPerVideoSec) ? r.cpuPerVideoSec.toFixed(2) : '?',
@@ -160,8 +160,9 @@ function report(
   const notes = [
     `render speed: renderVideo (MP4) called directly on ${seconds(render.speechMs, 1)} s of speech from the ` +
       `real TTS (made in ${seconds(render.ttsWallMs, 1)} s, not counted); x real time = video s / wall s; ` +
-      `the sizes take turns; each size's first ${WARMUP_RENDERS} renders are not counted (V8 is still ` +
-      'compiling the drawing code), and the first of them, with its workers started cold, is "cold x rt"; ' +
+      `one size after the other; each size's first ${WARMUP_RENDERS} renders are not counted (V8 is still ` +
+      'compiling the drawing code) and the first of them is "first x rt" (for the first size, the ' +
+      "process's first render, its render workers started cold); " +
       'p95 is the slow tail (p95 of the wall time); CPU is the p50 per render (node: render workers + main ' +
       `thread); "x rt by CPU" = video s / (CPU s / ${AIM_CORES}), what ${AIM_CORES} idle cores would reach if ` +
       'the render kept both busy: an upper bound that other load on the machine does not skew.',
@@ -211,7 +212,7 @@ function figures(
         wallMs: statsJson(r.wall, 0),
         speedP50: round(r.speedP50, 2),
         speedP95: round(r.speedP95, 2),
-        speedCold: round(r.speedCold, 2),
+        speedFirst: round(r.speedFirst, 2),
         speedByCpu: Number.isFinite(r.speedByCpu) ? round(r.speedByCpu, 2) : null,
         nodeCpuMs: statsJson(r.node, 0),
         ffmpegCpuMs: statsJson(r.ffmpeg, 0),
