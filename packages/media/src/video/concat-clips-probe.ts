@@ -45,8 +45,8 @@ const PROBE_TIMEOUT_MS = 30_000;
 
 /**
  * Probes a clip with ffprobe, as one of `CLIP_DEMUXERS`. `name` (`intro`, `main`, `outro`) names it in the
- * `RangeError` thrown for a file that ffprobe cannot read so, or that has no video stream or no duration. A failure to run ffprobe itself (not
- * installed, aborted, timed out) rejects with its own error.
+ * `RangeError` thrown for a file that ffprobe cannot read so, or that has no video stream or no duration. A
+ * failure to run ffprobe itself (not installed, aborted, timed out) rejects with its own error.
  */
 export async function probeClip(
   name: string,

@@ -79,8 +79,8 @@ function startRenderers(
  * drawn on the render worker and encoded by an ffmpeg child, as fast as both go (not paced to real time).
  *
  * Rejects with a `RangeError` for bad options (before any work), the signal's reason when `options.signal`
- * aborts, or the speech source's, the renderer's or the encoder's error. In every failure ffmpeg and the worker are stopped and the
- * partial file is removed before the promise settles.
+ * aborts, or the speech source's, the renderer's or the encoder's error. In every failure ffmpeg and the workers
+ * are stopped and the partial file is removed before the promise settles.
  */
 export async function renderVideo(
   options: RenderVideoOptions,

@@ -22,9 +22,10 @@ export interface RenderVideoOptions {
   manifest: AvatarManifest;
   /**
    * One utterance: segments back to back with all times from its start (the contract of `SpeechSegment`). An
-   * async source (e.g. a TTS stream) is read to its end before the first frame is drawn, so the total frame count
-   * is known for progress; ffmpeg and the render workers start meanwhile. Its error fails the render. The mouth follows the segments' `blendshapes`, as in a
-   * live stream (the speech package derives them from the visemes); visemes alone leave it at rest.
+   * async source (e.g. a TTS stream) is read to its end before the first frame is drawn, so the total frame
+   * count is known for progress; ffmpeg and the render workers start meanwhile. Its error fails the render. The
+   * mouth follows the segments' `blendshapes`, as in a live stream (the speech package derives them from the
+   * visemes); visemes alone leave it at rest.
    */
   speech: Iterable<SpeechSegment> | AsyncIterable<SpeechSegment>;
   output: VideoOutput;
