@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { SESSION_SAMPLE_RATE } from '@dhuman/core';
-import { rawFrameBytes } from '../encoder/ffmpeg-args.js';
+import { rawFrameBytes, type VideoInputFormat } from '../encoder/ffmpeg-args.js';
 import { FfmpegEncoder } from '../encoder/ffmpeg-encoder.js';
 import { AvatarFrameRenderer, type FramePixelFormat } from '../render/avatar-frame-renderer.js';
 import { prepareComposition } from './composition.js';
@@ -49,21 +49,19 @@ export function videoFramesAhead(frameBytes: number, workers: number): number {
  */
 function startRenderers(
   options: RenderVideoOptions,
-  layer: { width: number; height: number },
+  frames: VideoInputFormat & { pixelFormat: FramePixelFormat },
   background: VideoBackground,
-  pixelFormat: FramePixelFormat,
   threads: number,
   started: AvatarFrameRenderer[],
 ): Promise<AvatarFrameRenderer>[] {
   const manifest = withVideoBackground(options.manifest, background);
-  const frameBytes = rawFrameBytes({ width: layer.width, height: layer.height, fps: 1, pixelFormat });
-  const ahead = videoFramesAhead(frameBytes, threads);
+  const ahead = videoFramesAhead(rawFrameBytes(frames), threads);
   return Array.from({ length: threads }, (_, i) =>
     AvatarFrameRenderer.create({
       manifest,
-      width: layer.width,
-      height: layer.height,
-      pixelFormat,
+      width: frames.width,
+      height: frames.height,
+      pixelFormat: frames.pixelFormat,
       label: `video ${options.output.path} #${i}`,
       reuseWorker: true,
       maxInFlight: ahead,
@@ -95,6 +93,8 @@ export async function renderVideo(
   // `VideoInputFormat.pixelFormat`). Only when the worker's picture is opaque: a composition that puts the
   // avatar over a background picture or moves it draws it on a transparent layer, whose alpha ffmpeg needs.
   const pixelFormat = settings.format === 'mp4' && layerBackground !== 'transparent' ? 'yuv420p' : 'rgba';
+  // What the workers draw and ffmpeg reads: the same frames.
+  const frames = { width: layer.width, height: layer.height, fps: settings.fps, pixelFormat } as const;
   const { signal } = options;
   const encoder = new FfmpegEncoder();
   let encoderFailure: unknown;
@@ -116,13 +116,13 @@ export async function renderVideo(
     const [spoken, ...started] = await Promise.allSettled([
       collectSpeech(options.speech, signal),
       encoder.start({
-        video: { width: layer.width, height: layer.height, fps: settings.fps, pixelFormat },
+        video: frames,
         audio: { sampleRate: SESSION_SAMPLE_RATE },
         target: { kind: 'file', path: settings.path, format: settings.format },
         ...(filter === undefined ? {} : { filter }),
         ...(options.ffmpegCommand === undefined ? {} : { command: options.ffmpegCommand }),
       }),
-      ...startRenderers(options, layer, layerBackground, pixelFormat, settings.renderThreads, renderers),
+      ...startRenderers(options, frames, layerBackground, settings.renderThreads, renderers),
     ]);
     // Every start has settled, so whatever did start (ffmpeg, the workers in `renderers`) is ended by `stop`.
     if (spoken.status === 'rejected') throw spoken.reason;
