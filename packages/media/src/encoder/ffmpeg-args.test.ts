@@ -62,11 +62,11 @@ describe('buildFfmpegArgs', () => {
 });
 
 describe('outputArgs', () => {
-  it('MP4: x264 ultrafast/zerolatency on one thread, yuv420p, 2 s GOP, AAC (fast coder) at the input rate, faststart', () => {
+  it('MP4: x264 ultrafast/zerolatency on one thread at qp 16, yuv420p, 2 s GOP, AAC (fast coder) at the input rate, faststart', () => {
     const args = outputArgs(video, audio, { kind: 'file', path: '/tmp/o.mp4', format: 'mp4' });
     expect(args.join(' ')).toBe(
       '-map 0:v:0 -map 1:a:0 -c:v libx264 -preset ultrafast -tune zerolatency -threads 1 -pix_fmt yuv420p -g 50 ' +
-        '-c:a aac -aac_coder fast -b:a 96k -ar 24000 -movflags +faststart -f mp4 -y /tmp/o.mp4',
+        '-qp 16 -c:a aac -aac_coder fast -b:a 96k -ar 24000 -movflags +faststart -f mp4 -y /tmp/o.mp4',
     );
   });
 
@@ -106,6 +106,8 @@ describe('outputArgs', () => {
     expect(after(args, '-c:a')).toBe('aac');
     expect(after(args, '-aac_coder')).toBe('fast');
     expect(args).not.toContain('-threads');
+    // A stream's bitrate follows the picture (crf), unlike a file's constant quantizer.
+    expect(args).not.toContain('-qp');
     expect(args.slice(-3)).toEqual(['-f', 'flv', 'rtmp://h:1935/live/s']);
     expect(args).not.toContain('-y');
   });
