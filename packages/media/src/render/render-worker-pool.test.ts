@@ -2,10 +2,15 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { AvatarManifest } from '@dhuman/avatar';
 import { builtinAvatarDir, loadAvatarFile } from '@dhuman/avatar/node';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AvatarFrameRenderer } from './avatar-frame-renderer.js';
 import { renderThreads } from './render-thread-test-support.js';
-import { MAX_IDLE_WORKERS, closeIdleRenderWorkers, idleRenderWorkers } from './render-worker-pool.js';
+import {
+  IDLE_WORKER_MS,
+  MAX_IDLE_WORKERS,
+  closeIdleRenderWorkers,
+  idleRenderWorkers,
+} from './render-worker-pool.js';
 
 let manifest: AvatarManifest;
 
@@ -96,6 +101,25 @@ describe('render worker pool', () => {
     const renderers = await Promise.all(Array.from({ length: MAX_IDLE_WORKERS + 2 }, () => reusable(32, 32)));
     await Promise.all(renderers.map((renderer) => renderer.close()));
     expect(idleRenderWorkers()).toBe(MAX_IDLE_WORKERS);
+  });
+
+  it('keeps an idle worker for ten minutes (its JIT state is its speed), then ends it', async () => {
+    const renderer = await reusable(32, 32);
+    await renderer.render({ weights: null, timeSec: 0 });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      await renderer.close();
+      expect(idleRenderWorkers()).toBe(1);
+      // A video every few minutes finds its workers still loaded.
+      vi.advanceTimersByTime(5 * 60_000);
+      expect(idleRenderWorkers()).toBe(1);
+      vi.advanceTimersByTime(IDLE_WORKER_MS - 5 * 60_000 - 1);
+      expect(idleRenderWorkers()).toBe(1);
+      vi.advanceTimersByTime(1);
+      expect(idleRenderWorkers()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('idle workers do not keep the process alive', async () => {

@@ -16,8 +16,15 @@ import { renderWorkerUrl } from './render-worker.js';
  * (measured at 720p), so more are not kept even where more tasks run at once.
  */
 export const MAX_IDLE_WORKERS = 4;
-/** An idle worker still unused after this is ended. */
-export const IDLE_WORKER_MS = 60_000;
+/**
+ * An idle worker still unused after this is ended. Long, because a worker's speed is in its JIT state, which
+ * ending it throws away: V8 compiles the per-frame drawing code only after a worker has drawn some thousands of
+ * frames (`--trace-opt` showed the renderer's `draw` and `idlePose` first optimized in its 6th to 7th 9 s video,
+ * and compiles going on until about the 15th), and a warm worker renders a 512² video in about 10 % less CPU
+ * than one in its first few videos. Ended after a minute, a server making a video every few minutes never got
+ * there. Ten minutes hold at most `MAX_IDLE_WORKERS` × 25 MB.
+ */
+export const IDLE_WORKER_MS = 10 * 60_000;
 
 interface IdleWorker {
   worker: Worker;
