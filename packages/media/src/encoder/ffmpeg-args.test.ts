@@ -183,8 +183,18 @@ describe('filter graphs (compositions)', () => {
   it('fileCodecArgs: what outputArgs writes for a file, without maps and path', () => {
     for (const format of ['mp4', 'webm', 'webm-alpha', 'mov-alpha'] as const) {
       const args = outputArgs(video, audio, { kind: 'file', path: 'x', format });
-      expect(args.slice(4, -2)).toEqual(fileCodecArgs(video, format, '24000'));
+      expect(args.slice(4, -2)).toEqual(
+        fileCodecArgs(video, format, { aacRate: '24000', picture: 'rendered' }),
+      );
     }
+  });
+
+  it("fileCodecArgs: footage (joined clips) keeps x264's crf, whose quantizer follows the picture", () => {
+    const footage = fileCodecArgs(video, 'mp4');
+    expect(footage).not.toContain('-qp');
+    expect(footage).not.toContain('-crf');
+    expect(after(footage, '-ar')).toBe('48000');
+    expect(after(fileCodecArgs(video, 'mp4', { picture: 'rendered' }), '-qp')).toBe('16');
   });
 
   it('fileUrl: never read as another protocol or an option', () => {

@@ -171,15 +171,24 @@ function gop(video: VideoInputFormat): string {
 const FILE_X264_THREADS = ['-threads', '1'];
 
 /**
- * A file's x264 quality: a constant quantizer rather than x264's default rate factor (crf 23). For its rate
- * control crf analyses a half-size copy of every frame, which at 720p was a sixth of ffmpeg's CPU: 235 frames
- * from I420 took 1.42 s of CPU with crf 23 and 1.17 s at qp 16 (0.56 and 0.54 s at 512²). On the avatar, crf 23
- * itself settles on quantizers 15–17 (P frames; I frames 2–3 lower, as qp gives them), so qp 16 is the same
- * picture: 955 KB at 512² instead of 927 KB, 1.51 MB at 720p instead of 1.59 MB; PSNR against the frames
- * 56.2 dB instead of 56.7 at 512², 58.6 instead of 60.8 at 720p (45 is already indistinguishable). A live stream
- * keeps crf, whose bitrate follows the picture.
+ * x264's quality for a file of what dhuman draws: a constant quantizer rather than x264's default rate factor
+ * (crf 23). For its rate control crf analyses a half-size copy of every frame, which at 720p was a sixth of
+ * ffmpeg's CPU: 235 frames from I420 took 1.42 s of CPU with crf 23 and 1.17 s at qp 16 (0.56 and 0.54 s at
+ * 512²). On the avatar, crf 23 itself settles on quantizers 15–17 (P frames; I frames 2–3 lower, as qp gives
+ * them), so qp 16 is the same picture: 955 KB at 512² instead of 927 KB, 1.51 MB at 720p instead of 1.59 MB;
+ * PSNR against the frames 56.2 dB instead of 56.7 at 512², 58.6 instead of 60.8 at 720p (45 is already
+ * indistinguishable). A still background picture costs no more (its blocks repeat from frame to frame).
  */
-const FILE_X264_QUALITY = ['-qp', '16'];
+const RENDERED_X264_QUALITY = ['-qp', '16'];
+/**
+ * x264's quality for footage made elsewhere (intro and outro clips joined to a video): crf 23, whose quantizer
+ * follows the picture, where a fixed one would spend many times the bits on a camera's detail and noise. So does
+ * a live stream's, whose bitrate must stay in bounds.
+ */
+const FOOTAGE_X264_QUALITY: readonly string[] = [];
+
+/** What a file's frames are: drawn by dhuman (`rendered`), or any video, clips made elsewhere among them. */
+export type FilePicture = 'rendered' | 'footage';
 
 function x264Args(video: VideoInputFormat, baseline: boolean, threads: readonly string[] = []): string[] {
   return [
@@ -277,24 +286,28 @@ function fileOutputArgs(
   target: FileTarget,
   maps = MAP_BOTH,
 ): string[] {
-  return [...maps, ...fileCodecArgs(video, target.format, aacFileRate(audio.sampleRate)), '-y', target.path];
+  const codecs = fileCodecArgs(video, target.format, {
+    aacRate: aacFileRate(audio.sampleRate),
+    picture: 'rendered',
+  });
+  return [...maps, ...codecs, '-y', target.path];
 }
 
 /**
  * The codecs and muxer of a file format, without inputs, maps or path: what {@link outputArgs} writes for a
  * file, for other commands that must make the same files (joining clips). `aacRate` is an MP4's sound rate:
- * 48 kHz unless given (see {@link aacFileRate}).
+ * 48 kHz unless given (see {@link aacFileRate}); `picture` (default `footage`) sets an MP4's x264 quality.
  */
 export function fileCodecArgs(
   video: VideoInputFormat,
   format: FileFormat,
-  aacRate = OUTPUT_SAMPLE_RATE,
+  { aacRate = OUTPUT_SAMPLE_RATE, picture = 'footage' }: { aacRate?: string; picture?: FilePicture } = {},
 ): string[] {
   switch (format) {
     case 'mp4':
       return [
         ...x264Args(video, false, FILE_X264_THREADS),
-        ...FILE_X264_QUALITY,
+        ...(picture === 'rendered' ? RENDERED_X264_QUALITY : FOOTAGE_X264_QUALITY),
         ...aacArgs(aacRate),
         ...['-movflags', '+faststart', '-f', 'mp4'],
       ];

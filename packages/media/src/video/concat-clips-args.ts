@@ -74,7 +74,8 @@ export function concatArgs(
     ...inputs,
     ...['-filter_complex', chains.join(';')],
     ...['-map', '[vout]', '-map', '[aout]'],
-    ...fileCodecArgs(video, output.format),
+    // Intro and outro clips are anyone's footage: x264's crf, not the rendered picture's fixed quantizer.
+    ...fileCodecArgs(video, output.format, { picture: 'footage' }),
     ...['-y', output.path],
   ];
 }

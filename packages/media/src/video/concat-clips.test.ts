@@ -258,6 +258,8 @@ describe('concatArgs', () => {
     }
     expect(CLIP_DEMUXERS).not.toContain('hls');
     expect(CLIP_DEMUXERS).not.toContain('concat');
+    // Footage made elsewhere keeps x264's crf: a rendered video's fixed quantizer would bloat a camera's clip.
+    expect(args).not.toContain('-qp');
   });
 
   const info = { videoCodec: 'vp9', durationSec: 1 };
