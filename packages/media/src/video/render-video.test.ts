@@ -364,9 +364,9 @@ describe('renderVideo', () => {
 describe('videoFramesAhead', () => {
   it('lets each worker hold frames up to the shared budget, at least a live depth and at most 24', () => {
     const i420 = (w: number, h: number) => w * h * 1.5;
-    expect(videoFramesAhead(i420(512, 512), 2)).toBe(24);
-    expect(videoFramesAhead(i420(1280, 720), 2)).toBe(12);
-    expect(videoFramesAhead(1280 * 720 * 4, 2)).toBe(4);
+    expect(videoFramesAhead(i420(512, 512), 2)).toBe(21);
+    expect(videoFramesAhead(i420(1280, 720), 2)).toBe(6);
+    expect(videoFramesAhead(1280 * 720 * 4, 2)).toBe(3);
     expect(videoFramesAhead(4096 * 4096 * 4, 2)).toBe(3);
     expect(videoFramesAhead(64 * 64 * 4, 1)).toBe(24);
   });

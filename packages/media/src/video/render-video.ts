@@ -28,10 +28,16 @@ const FINISH_TIMEOUT_MS = 30_000;
 /**
  * Frame bytes the render workers may hold ahead of ffmpeg, all together. ffmpeg spends its first 0.12–0.16 s
  * loading its 215 libraries before it reads a frame (the first frame was taken 130–260 ms after the start);
- * with room for more frames the workers keep drawing through that instead of waiting with a core idle. 32 MB is
- * 24 frames a worker at 512² in I420 (the most: `MAX_FRAMES_AHEAD`), 12 at 720p, 4 at 720p in RGBA.
+ * with room for more frames the workers keep drawing through that instead of waiting with a core idle. But a
+ * frame waiting that long outlives the main thread's young-generation collections, and the frames ahead are
+ * memory the caches cycle through: at 720p, 32 MB (12 frames a worker) cost 8 % more CPU than 16 MB (6): in
+ * 4 videos 11 instead of 7 full collections on the main thread, 0.89 instead of 0.69 ms a frame on V8's
+ * helper threads, 8.1 instead of 7.7 ms in the render workers (in-process A/B: 4.92 → 5.26× real time with
+ * 8 MB, 5.00 and 4.99× for 16 and 8 MB). At 512² 32, 16 and 8 MB made no difference, and 3 MB (4 frames a
+ * worker) was slower (8.76 → 8.20×): the workers ran dry while ffmpeg loaded. 16 MB is 21 frames a worker at
+ * 512² in I420, 6 at 720p, 3 (the least) at 720p in RGBA.
  */
-const VIDEO_AHEAD_BYTES = 32 * 1024 * 1024;
+const VIDEO_AHEAD_BYTES = 16 * 1024 * 1024;
 /** A live stream's depth (see `DEFAULT_MAX_IN_FLIGHT`) is the least; past 24 a worker gains nothing more. */
 const MIN_FRAMES_AHEAD = 3;
 const MAX_FRAMES_AHEAD = 24;
