@@ -82,9 +82,9 @@ async function renderOnce(
  * Renders `warmup` + `runs` videos of each size, one size after the other as a server making one product's
  * videos does. The first `warmup` of a size are not measured, but the first of them is kept apart: for the first
  * size it is cold (render workers started, nothing compiled yet), for the next the workers change size. The
- * warm-up renders let V8 finish compiling the drawing code, which it does over a worker's first few videos (the
- * drawing functions reach its optimizing compiler only after some hundreds of frames), as a server's pooled
- * workers have done after their first videos.
+ * warm-up renders let V8 finish compiling the drawing code, which it does over a worker's first ten or so videos
+ * (a function called once a frame, like the renderer's `draw`, reaches its optimizing compiler only after about
+ * 700 frames of its worker), as a server's pooled workers have done after their first videos.
  */
 export async function measureRenderSpeed(
   sizes: readonly RenderSize[],

@@ -14,9 +14,12 @@ export const description =
 const DEFAULT_RUNS = 3;
 /**
  * Renders per size before the measured ones: the first is reported on its own, the others let V8 finish
- * compiling the drawing code (see `measureRenderSpeed`).
+ * compiling the drawing code, as a server's pooled render workers have after their first videos (see
+ * `measureRenderSpeed`). `--trace-opt` counted 163 compiles in the first 9 s video at 512², then 6–20 in each
+ * of the next nine and 1–3 from the 15th on; three warm-up renders had measured videos still paying for them
+ * (render workers 4.9–5.2 ms of CPU a frame, V8's compiler threads 0.6, against 4.2–4.9 and 0.2 after 15).
  */
-const WARMUP_RENDERS = 3;
+const WARMUP_RENDERS = 12;
 /** Tasks submitted at once through the API (`--tasks`). */
 const DEFAULT_TASKS = 4;
 
