@@ -67,6 +67,9 @@ interface Stats {
   jitterBufferEmittedCount: number;
   totalSamplesReceived: number;
   concealedSamples: number;
+  audioJitterBufferDelay: number;
+  audioJitterBufferEmittedCount: number;
+  targetDelay: number;
 }
 
 /** The inbound video and audio reports, timed by the report's own timestamp (not by when the await returned). */
@@ -84,6 +87,9 @@ async function stats(page: Page): Promise<Stats> {
       jitterBufferEmittedCount: 0,
       totalSamplesReceived: 0,
       concealedSamples: 0,
+      audioJitterBufferDelay: 0,
+      audioJitterBufferEmittedCount: 0,
+      targetDelay: 0,
     };
     (await pc.getStats()).forEach((report: Record<string, number | string>) => {
       if (report.type !== 'inbound-rtp') return;
@@ -95,9 +101,12 @@ async function stats(page: Page): Promise<Stats> {
         out.packetsLost = report.packetsLost as number;
         out.jitterBufferDelay = report.jitterBufferDelay as number;
         out.jitterBufferEmittedCount = report.jitterBufferEmittedCount as number;
+        out.targetDelay = report.jitterBufferTargetDelay as number;
       } else if (report.kind === 'audio') {
         out.totalSamplesReceived = report.totalSamplesReceived as number;
         out.concealedSamples = report.concealedSamples as number;
+        out.audioJitterBufferDelay = report.jitterBufferDelay as number;
+        out.audioJitterBufferEmittedCount = report.jitterBufferEmittedCount as number;
       }
     });
     return out;
@@ -174,26 +183,37 @@ async function takeMouthSamples(page: Page): Promise<number[]> {
 }
 
 interface Rates {
+  /** Frames decoded a second: what the page shows. */
   fps: number;
+  /** Frames received a second: what the server delivered. */
+  receivedFps: number;
+  /** Frames lost between receipt and decode. */
+  dropped: number;
   concealed: number;
-  /** Where missing frames would have gone, for the log when the rate is low. */
+  /** Where missing frames went (and the buffers' depth), for the log. */
   detail: string;
 }
 
 function rates(a: Stats, b: Stats): Rates {
   const seconds = (b.t - a.t) / 1000;
-  const jitterMs =
-    ((b.jitterBufferDelay - a.jitterBufferDelay) * 1000) /
-    Math.max(1, b.jitterBufferEmittedCount - a.jitterBufferEmittedCount);
+  const emitted = Math.max(1, b.jitterBufferEmittedCount - a.jitterBufferEmittedCount);
+  const jitterMs = ((b.jitterBufferDelay - a.jitterBufferDelay) * 1000) / emitted;
+  const targetMs = ((b.targetDelay - a.targetDelay) * 1000) / emitted;
+  const audioMs =
+    ((b.audioJitterBufferDelay - a.audioJitterBufferDelay) * 1000) /
+    Math.max(1, b.audioJitterBufferEmittedCount - a.audioJitterBufferEmittedCount);
   return {
     fps: (b.framesDecoded - a.framesDecoded) / seconds,
+    receivedFps: (b.framesReceived - a.framesReceived) / seconds,
+    dropped: b.framesDropped - a.framesDropped,
     concealed:
       (b.concealedSamples - a.concealedSamples) /
       Math.max(1, b.totalSamplesReceived - a.totalSamplesReceived),
     detail:
       `${((b.framesReceived - a.framesReceived) / seconds).toFixed(2)} frames received/s over ` +
       `${seconds.toFixed(2)} s, ${b.framesDropped - a.framesDropped} dropped, ` +
-      `${b.packetsLost - a.packetsLost} packets lost, video jitter buffer ${jitterMs.toFixed(0)} ms`,
+      `${b.packetsLost - a.packetsLost} packets lost, jitter buffers: video ${jitterMs.toFixed(0)} ms ` +
+      `(target ${targetMs.toFixed(0)} ms), audio ${audioMs.toFixed(0)} ms`,
   };
 }
 
@@ -253,10 +273,12 @@ describe('server stream over WebRTC (WHEP) in Chromium', () => {
     const speakingMouth = await takeMouthSamples(page);
     const speakingWidest = await saveWidestFrame(page, 'stream-webrtc-speaking-frame.png');
     const speaking = rates(speakingStart, speakingEnd);
+    const both = rates(silentStart, speakingEnd);
 
     console.log(
       `stream: silent ${silent.fps.toFixed(1)} fps, concealed ${(silent.concealed * 100).toFixed(2)} %; ` +
         `speaking ${speaking.fps.toFixed(1)} fps, concealed ${(speaking.concealed * 100).toFixed(2)} %; ` +
+        `both windows ${both.fps.toFixed(2)} fps; ` +
         `mouth pixels: silent max ${Math.max(...silentMouth)}, speaking max ${Math.max(...speakingMouth)}\n` +
         `  silent: ${silent.detail}\n  speaking: ${speaking.detail}`,
     );
@@ -265,8 +287,17 @@ describe('server stream over WebRTC (WHEP) in Chromium', () => {
       `server wrote ${written.videoFrames} frames: ${written.repeatedFrames} repeated, ` +
         `${written.droppedFrames} dropped, ${written.skippedMs} ms skipped`,
     );
-    expect(silent.fps).toBeGreaterThanOrEqual(24);
-    expect(speaking.fps).toBeGreaterThanOrEqual(24);
+    // The server delivers 25 frames a second in each window, and the browser decodes all it receives. The decoded
+    // rate is judged over both windows together: once Chromium's audio/video sync engages (it needs a few sender
+    // reports of each stream), it may deepen the video's playout delay, gradually, to match the audio's, and frames
+    // decoded lag frames received while it does. One CI run read 25.09 received but 23.97
+    // decoded a second in one 8 s window, while the video jitter buffer went from 38 to 406 ms on average; local
+    // runs read targets of 15–300 ms. A delivery problem (late renders, bursts, loss) shows in the received rate,
+    // the drops or the whole span.
+    expect(silent.receivedFps).toBeGreaterThanOrEqual(24);
+    expect(speaking.receivedFps).toBeGreaterThanOrEqual(24);
+    expect(silent.dropped + speaking.dropped).toBeLessThanOrEqual(2);
+    expect(both.fps).toBeGreaterThanOrEqual(24);
     expect(speakingEnd.totalSamplesReceived - silentStart.totalSamplesReceived).toBeGreaterThan(48_000 * 5);
     expect(silent.concealed).toBeLessThan(0.02);
     expect(speaking.concealed).toBeLessThan(0.02);

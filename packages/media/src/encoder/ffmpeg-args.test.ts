@@ -19,10 +19,10 @@ function after(args: string[], flag: string): string | undefined {
 }
 
 describe('inputArgs', () => {
-  it('reads RGBA frames on stdin and mono s16le on fd 3, neither probed', () => {
+  it('reads RGBA frames on stdin and a float WAV in 20 ms packets on fd 3, neither probed', () => {
     expect(inputArgs(video, audio).join(' ')).toBe(
       '-probesize 32 -analyzeduration 0 -f rawvideo -pix_fmt rgba -s 512x512 -r 25 -i pipe:0 ' +
-        '-probesize 32 -analyzeduration 0 -f s16le -ar 24000 -ac 1 -i pipe:3',
+        '-probesize 32 -analyzeduration 0 -f wav -ignore_length 1 -max_size 1920 -i pipe:3',
     );
     expect(rawFrameBytes(video)).toBe(512 * 512 * 4);
   });

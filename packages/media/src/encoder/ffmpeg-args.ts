@@ -1,9 +1,10 @@
 /**
  * Pure builders for the ffmpeg command line behind every server-rendered stream and video: raw RGBA (or BGR)
- * frames on stdin, s16le mono PCM on fd 3, and one output chosen by an {@link EncoderTarget}. The codec settings
+ * frames on stdin, mono PCM on fd 3 (an endless float WAV, see wav-stream.ts), and one output chosen by an {@link EncoderTarget}. The codec settings
  * are the ones measured in docs (components.md, "Video pipeline"): x264 `ultrafast`/`zerolatency`, VP8 realtime.
  */
 import { resolve } from 'node:path';
+import { wavInputArgs } from './wav-stream.js';
 
 export interface VideoInputFormat {
   /** Frame width in pixels; even, because every output is yuv420p. */
@@ -36,7 +37,7 @@ export function rawFrameBytes(video: VideoInputFormat): number {
 }
 
 export interface AudioInputFormat {
-  /** Sample rate of the mono s16le PCM on fd 3. */
+  /** Sample rate of the mono PCM on fd 3. */
   sampleRate: number;
 }
 
@@ -138,7 +139,10 @@ export function globalArgs(): string[] {
  */
 const NO_PROBE = ['-probesize', '32', '-analyzeduration', '0'];
 
-/** Input 0: raw frames on stdin, in `video.pixelFormat` (default RGBA). Input 1: mono s16le PCM on fd 3. */
+/**
+ * Input 0: raw frames on stdin, in `video.pixelFormat` (default RGBA). Input 1: mono float WAV on fd 3, read in
+ * 20 ms packets (wav-stream.ts says why).
+ */
 export function inputArgs(video: VideoInputFormat, audio: AudioInputFormat): string[] {
   return [
     ...NO_PROBE,
@@ -154,7 +158,7 @@ export function inputArgs(video: VideoInputFormat, audio: AudioInputFormat): str
     ],
     ...['-i', 'pipe:0'],
     ...NO_PROBE,
-    ...['-f', 's16le', '-ar', String(audio.sampleRate), '-ac', '1', '-i', 'pipe:3'],
+    ...wavInputArgs(audio.sampleRate),
   ];
 }
 

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { endianness } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { FfmpegEncoderError } from './encoder-error.js';
 import { buildFfmpegArgs, rawFrameBytes, type FfmpegArgsOptions } from './ffmpeg-args.js';
 import { InputPipe } from './input-pipe.js';
 import { StderrRing } from './stderr-ring.js';
+import { floatSampleBytes, wavStreamHeader } from './wav-stream.js';
 
 export interface FfmpegEncoderOptions extends FfmpegArgsOptions {
   /** The ffmpeg binary; default `ffmpeg` on PATH. */
@@ -33,11 +33,9 @@ const DEFAULT_KILL_GRACE_MS = 1_000;
 /** How long `end()` waits for ffmpeg to flush and exit; flushing takes well under a second at our sizes. */
 const DEFAULT_END_TIMEOUT_MS = 10_000;
 
-const hostIsLittleEndian = endianness() === 'LE';
-
 /**
  * One ffmpeg child process fed raw frames (stdin; straight-alpha RGBA, or I420, see `VideoInputFormat.pixelFormat`)
- * and mono s16le PCM (fd 3), encoding to one target.
+ * and mono PCM (fd 3, sent as an endless float WAV), encoding to one target.
  *
  * Lifecycle: `start()` once, then `writeFrame`/`writeAudio`, then `end()` (clean finish) or `close()` (kill).
  * Listen for `error` before `start()`: like any EventEmitter, an `error` with no listener throws.
@@ -84,7 +82,10 @@ export class FfmpegEncoder extends EventEmitter<FfmpegEncoderEvents> {
     stderr.setEncoding('utf8');
     stderr.on('data', (text: string) => this.ring.push(text));
     this.video = new InputPipe(child.stdin as Writable, 'video (stdin)');
-    this.audio = new InputPipe(child.stdio[3] as Writable, 'audio (fd 3)');
+    const audio = child.stdio[3] as Writable;
+    this.audio = new InputPipe(audio, 'audio (fd 3)');
+    // Queued by the stream ahead of the first samples (after InputPipe, which handles the pipe's errors).
+    audio.write(wavStreamHeader(options.audio.sampleRate));
 
     let spawnError: Error | undefined;
     this.exited = new Promise((resolve) => {
@@ -125,7 +126,7 @@ export class FfmpegEncoder extends EventEmitter<FfmpegEncoderEvents> {
   writeAudio(pcm: Int16Array): Promise<void> {
     if (this.state !== 'running' || this.audio === undefined) return Promise.reject(this.notRunning());
     if (pcm.length === 0) return Promise.resolve();
-    return this.audio.write(toLittleEndianBytes(pcm));
+    return this.audio.write(floatSampleBytes(pcm));
   }
 
   /**
@@ -211,13 +212,4 @@ export class FfmpegEncoder extends EventEmitter<FfmpegEncoderEvents> {
   private notRunning(): FfmpegEncoderError {
     return new FfmpegEncoderError('not_running', `ffmpeg encoder is ${this.state}`);
   }
-}
-
-/** s16le bytes of `pcm`: a view on x86/ARM (little-endian hosts), a byte-swapped copy elsewhere. */
-function toLittleEndianBytes(pcm: Int16Array): Uint8Array {
-  if (hostIsLittleEndian) return new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength);
-  const out = new Uint8Array(pcm.byteLength);
-  const view = new DataView(out.buffer);
-  pcm.forEach((sample, i) => view.setInt16(i * 2, sample, true));
-  return out;
 }

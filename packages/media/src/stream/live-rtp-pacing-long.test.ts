@@ -1,7 +1,9 @@
 // Real ffmpeg fed at real time as a session stream feeds it: RGBA frames at 25 fps and 20 ms PCM chunks into the
 // live `tee` (RTP + HLS). The RTP video frames must leave as evenly as they came in. Before the tee stopped
 // waiting to interleave, they left in bursts (gap p90 76 ms, max 88 ms, every 320 ms), which a browser's jitter
-// buffer answers by holding frames back, and a CI run then read 23.7 decoded frames per second.
+// buffer answers by holding frames back, and a CI run then read 23.7 decoded frames per second. The Opus packets
+// follow one per 20 ms too: when the PCM went in as raw s16le, ffmpeg read it in 85 ms packets and the audio
+// left in bursts of four (gap p50 4–8 ms), which a browser answered with an audio jitter buffer of 120–430 ms.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,13 +37,24 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
+/** Gaps between arrivals after the first second (x264 and the muxers start up), sorted. */
+function steadyGaps(arrivals: number[], start: number): number[] {
+  const steady = arrivals.filter((t) => t - start > 1_000);
+  return steady
+    .slice(1)
+    .map((t, i) => t - steady[i]!)
+    .sort((a, b) => a - b);
+}
+
 describe('live encoder pacing (one tee for RTP and HLS)', () => {
-  it('sends RTP video frames as evenly as they are fed: no bursts from interleaving with the audio', async () => {
+  it('sends RTP video frames and audio packets as evenly as they are fed: no bursts', async () => {
     const video = await bound();
     const audio = await bound();
     const frameEnds: number[] = [];
     // The marker bit ends a frame's packets.
     video.on('message', (packet) => (packet[1]! & 0x80 ? frameEnds.push(performance.now()) : undefined));
+    const audioPackets: number[] = [];
+    audio.on('message', () => audioPackets.push(performance.now()));
     dir = mkdtempSync(join(tmpdir(), 'dhuman-pacing-'));
     encoder = new FfmpegEncoder();
     await encoder.start({
@@ -78,18 +91,20 @@ describe('live encoder pacing (one tee for RTP and HLS)', () => {
     }
     await encoder.end();
 
-    // Skip the first second (x264 and the muxers start up), then look at the gaps between frame ends.
-    const steady = frameEnds.filter((t) => t - start > 1_000);
-    const gaps = steady
-      .slice(1)
-      .map((t, i) => t - steady[i]!)
-      .sort((a, b) => a - b);
-    const p95 = quantile(gaps, 0.95);
+    const gaps = steadyGaps(frameEnds, start);
+    const audioGaps = steadyGaps(audioPackets, start);
     console.log(
       `RTP video: ${frameEnds.length} frames; steady gaps p50 ${quantile(gaps, 0.5).toFixed(1)} ms, ` +
-        `p95 ${p95.toFixed(1)} ms, max ${gaps.at(-1)!.toFixed(1)} ms`,
+        `p95 ${quantile(gaps, 0.95).toFixed(1)} ms, max ${gaps.at(-1)!.toFixed(1)} ms\n` +
+        `RTP audio: ${audioPackets.length} packets; steady gaps p05 ${quantile(audioGaps, 0.05).toFixed(1)} ms, ` +
+        `p50 ${quantile(audioGaps, 0.5).toFixed(1)} ms, p95 ${quantile(audioGaps, 0.95).toFixed(1)} ms`,
     );
     expect(frameEnds.length).toBeGreaterThanOrEqual(SECONDS * FPS - 2);
-    expect(p95).toBeLessThan(65);
+    expect(quantile(gaps, 0.95)).toBeLessThan(65);
+    expect(audioPackets.length).toBeGreaterThanOrEqual(SECONDS * 50 - 10);
+    // Each Opus packet leaves with the next packet of the tee's (the next Opus packet or a video frame): gaps of
+    // 2–44 ms around a median of 20, not the bursts of four that left every 85 ms before (median gap 4–8 ms).
+    expect(quantile(audioGaps, 0.5)).toBeGreaterThan(14);
+    expect(quantile(audioGaps, 0.95)).toBeLessThan(60);
   }, 30_000);
 });
