@@ -65,7 +65,7 @@ interface AvatarNamespace {
   ) => Pick<AvatarRenderer, 'draw' | 'motionBox'>;
 }
 
-/** The avatar package's `straight-alpha.js` and `yuv420.js`. */
+/** The avatar package's `straight-alpha.js`, `yuv420.js` and `yuv420-wasm/picture.js`. */
 interface PixelNamespace {
   unpremultiplyRgba(pixels: Uint8Array): void;
   isOpaqueRgba(pixels: Uint8Array): boolean;
@@ -77,6 +77,17 @@ interface PixelNamespace {
     height: number,
   ): void;
   yuv420Bytes(width: number, height: number): number;
+  Yuv420Picture: {
+    create(
+      width: number,
+      height: number,
+    ):
+      | {
+          write(pixels: Uint8Array, region: { x: number; y: number; width: number; height: number }): void;
+          copyRows(region: { y: number; height: number }, frame: Uint8Array): void;
+        }
+      | undefined;
+  };
 }
 
 /**
@@ -136,8 +147,17 @@ function serveRenderFrames(
     const canvas = lib.createCanvas(box.width, box.height);
     const ctx = canvas.getContext('2d');
 
+    // I420 through WebAssembly SIMD where there is some: the picture is kept in its memory, and the rows the
+    // box spans are copied out whole (a frame buffer already holds the still picture outside the box).
+    const simd = yuv ? pixels.Yuv420Picture.create(width, height) : undefined;
+
     /** Writes `rgba` (`at` sized) into the frame `out` at `at`, in the output format. */
     const put = (rgba: Uint8Array, out: Uint8Array, at: typeof box) => {
+      if (simd) {
+        simd.write(rgba, at);
+        simd.copyRows(at, out);
+        return;
+      }
       if (yuv) {
         pixels.writeYuv420(rgba, at, out, width, height);
         return;
@@ -223,7 +243,8 @@ let cachedUrl: URL | undefined;
  *   `dist/index.js`, also under vitest (whose aliases to sources apply to vitest's own imports only). The worker
  *   therefore draws with the *built* renderer: `npm test` builds before vitest runs, and in production there is
  *   only dist. A stale dist after editing packages/avatar/src shows up as a pixel mismatch in the tests. It
- *   imports `renderer.js`, `straight-alpha.js` and `yuv420.js` next to that index rather than the index itself, which also
+ *   imports `renderer.js`, `straight-alpha.js`, `yuv420.js` and `yuv420-wasm/picture.js` next to that index rather than
+ *   the index itself, which also
  *   builds the manifest schema the worker never uses (about 20 ms of a worker's start).
  * - `@napi-rs/canvas` resolved from the avatar package (a require from its dist file), because that package is
  *   the one that declares and pins it (1.0.0); media does not depend on it directly.
@@ -234,6 +255,7 @@ export function renderWorkerUrl(): URL {
   const rendererUrl = new URL('./renderer.js', avatarUrl).href;
   const alphaUrl = new URL('./straight-alpha.js', avatarUrl).href;
   const yuvUrl = new URL('./yuv420.js', avatarUrl).href;
+  const simdUrl = new URL('./yuv420-wasm/picture.js', avatarUrl).href;
   const canvasPath = createRequire(avatarUrl).resolve('@napi-rs/canvas');
   const canvasUrl = pathToFileURL(canvasPath).href;
   const source = [
@@ -245,7 +267,8 @@ export function renderWorkerUrl(): URL {
     `import * as avatar from ${JSON.stringify(rendererUrl)};`,
     `import * as alpha from ${JSON.stringify(alphaUrl)};`,
     `import * as yuv from ${JSON.stringify(yuvUrl)};`,
-    `(${serveRenderFrames.toString()})(parentPort, canvas, avatar, { ...alpha, ...yuv });`,
+    `import * as simd from ${JSON.stringify(simdUrl)};`,
+    `(${serveRenderFrames.toString()})(parentPort, canvas, avatar, { ...alpha, ...yuv, ...simd });`,
   ].join('\n');
   cachedUrl = new URL(`data:text/javascript,${encodeURIComponent(source)}`);
   return cachedUrl;
