@@ -7,7 +7,7 @@
  * of four packets every 85 ms (RTP gap median 4–8 ms), and Chromium's audio jitter buffer held 120–430 ms to absorb
  * them. The `wav` demuxer takes a packet size (`-max_size`, at least 1024 bytes; 20 ms at 24 kHz is 1920 bytes of
  * float). With 20 ms packets the Opus leaves the live tee one packet at a time (median gap 22 ms; each waits for
- * the tee's next packet, so gaps range 2–44 ms), and the audio jitter buffer held 66–183 ms in the same test.
+ * the tee's next packet, so gaps range 2–44 ms), and the audio jitter buffer held 66–213 ms in the same test.
  *
  * Float, not 16-bit: for 16-bit PCM (format tag 1) the demuxer first reads 64 KB (1.4 s at 24 kHz) to look for
  * S/PDIF data before it opens, which would hold a live stream's start back that long; and AAC and Opus encode
