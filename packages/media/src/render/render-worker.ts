@@ -243,9 +243,9 @@ let cachedUrl: URL | undefined;
  *   `dist/index.js`, also under vitest (whose aliases to sources apply to vitest's own imports only). The worker
  *   therefore draws with the *built* renderer: `npm test` builds before vitest runs, and in production there is
  *   only dist. A stale dist after editing packages/avatar/src shows up as a pixel mismatch in the tests. It
- *   imports `renderer.js`, `straight-alpha.js`, `yuv420.js` and `yuv420-wasm/picture.js` next to that index rather than
- *   the index itself, which also
- *   builds the manifest schema the worker never uses (about 20 ms of a worker's start).
+ *   imports `renderer.js`, `straight-alpha.js`, `yuv420.js` and `yuv420-wasm/picture.js` next to that index
+ *   rather than the index itself, which also builds the manifest schema the worker never uses (about 20 ms of a
+ *   worker's start).
  * - `@napi-rs/canvas` resolved from the avatar package (a require from its dist file), because that package is
  *   the one that declares and pins it (1.0.0); media does not depend on it directly.
  */
