@@ -1,9 +1,14 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { FFMPEG_BT601_COLOURS } from './yuv420-test-support.js';
 import { writeYuv420, yuv420Bytes } from './yuv420.js';
 
 /** A width×height RGBA picture of 8×8 blocks, each one colour from `colourOf(blockX, blockY)`. */
-function blocks(width: number, height: number, colourOf: (bx: number, by: number) => number[]): Uint8Array {
+function blocks(
+  width: number,
+  height: number,
+  colourOf: (bx: number, by: number) => readonly number[],
+): Uint8Array {
   const rgba = new Uint8Array(width * height * 4);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -29,33 +34,7 @@ function sampleAt(frame: Uint8Array, width: number, height: number, x: number, y
 
 describe('writeYuv420', () => {
   it('gives BT.601 limited-range values for known colours', () => {
-    const colours: [number[], number[]][] = [
-      // What ffmpeg 5.1 gives for each (rgba → yuv420p).
-      [
-        [255, 255, 255],
-        [235, 128, 128],
-      ],
-      [
-        [0, 0, 0],
-        [16, 128, 128],
-      ],
-      [
-        [255, 0, 0],
-        [81, 90, 239],
-      ],
-      [
-        [0, 255, 0],
-        [144, 54, 35],
-      ],
-      [
-        [0, 0, 255],
-        [41, 240, 110],
-      ],
-      [
-        [0x00, 0xb1, 0x40],
-        [110, 105, 59],
-      ],
-    ];
+    const colours = FFMPEG_BT601_COLOURS;
     const rgba = blocks(16 * colours.length, 8, (bx) => colours[Math.floor(bx / 2)]?.[0] ?? []);
     const frame = convert(rgba, 16 * colours.length, 8);
     colours.forEach(([, want], i) => {

@@ -1,5 +1,6 @@
 import wabtInit from 'wabt';
 import { describe, expect, it } from 'vitest';
+import { FFMPEG_BT601_COLOURS } from '../yuv420-test-support.js';
 import { writeYuv420, yuv420Bytes, type Yuv420Region } from '../yuv420.js';
 import { YUV420_WASM_BASE64 } from './binary.js';
 import { Yuv420Picture } from './picture.js';
@@ -75,34 +76,7 @@ describe('Yuv420Picture (WebAssembly SIMD)', () => {
   });
 
   it('gives the BT.601 values of flat colours within one step of ffmpeg', () => {
-    // [R, G, B] → [Y, U, V] as ffmpeg 5.1 converts them (the same as in yuv420.test.ts).
-    const colours = [
-      [
-        [255, 255, 255],
-        [235, 128, 128],
-      ],
-      [
-        [0, 0, 0],
-        [16, 128, 128],
-      ],
-      [
-        [255, 0, 0],
-        [81, 90, 239],
-      ],
-      [
-        [0, 255, 0],
-        [144, 54, 35],
-      ],
-      [
-        [0, 0, 255],
-        [41, 240, 110],
-      ],
-      [
-        [0, 177, 64],
-        [110, 105, 59],
-      ],
-    ] as const;
-    for (const [rgb, yuv] of colours) {
+    for (const [rgb, yuv] of FFMPEG_BT601_COLOURS) {
       const rgba = new Uint8Array(32 * 2 * 4).map((_, i) => (i % 4 === 3 ? 255 : (rgb[i % 4] ?? 0)));
       const converter = Yuv420Picture.create(32, 2)!;
       converter.write(rgba, whole(32, 2));
