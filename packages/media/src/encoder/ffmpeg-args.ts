@@ -1,7 +1,8 @@
 /**
- * Pure builders for the ffmpeg command line behind every server-rendered stream and video: raw RGBA (or BGR)
- * frames on stdin, mono PCM on fd 3 (an endless float WAV, see wav-stream.ts), and one output chosen by an {@link EncoderTarget}. The codec settings
- * are the ones measured in docs (components.md, "Video pipeline"): x264 `ultrafast`/`zerolatency`, VP8 realtime.
+ * Pure builders for the ffmpeg command line behind every server-rendered stream and video: raw RGBA (or I420)
+ * frames on stdin, mono PCM on fd 3 (an endless float WAV, see wav-stream.ts), and one output chosen by an
+ * {@link EncoderTarget}. The codec settings are the ones measured in docs (components.md, "Video pipeline"): x264
+ * `ultrafast`/`zerolatency`, VP8 realtime.
  */
 import { resolve } from 'node:path';
 import { wavInputArgs } from './wav-stream.js';
