@@ -87,6 +87,23 @@ describe('dhuman video', () => {
     expect(existsSync(join(work, `${taskId}.srt`))).toBe(false);
   });
 
+  it('fails make on a failed task; status shows the failure and, with --exit-status, exits 1', async () => {
+    // Nothing listens on port 9: the server fails the task when it fetches the recording.
+    const made = await video(['make', '--audio-url', 'http://127.0.0.1:9/voice.wav']);
+    expect(made.code).toBe(1);
+    const taskId = taskIdOf(made);
+    const [plain, strict] = await Promise.all([
+      video(['status', taskId]),
+      video(['status', taskId, '--exit-status']),
+    ]);
+    for (const status of [plain, strict]) {
+      expect(status.stdout).toMatch(/^Status\s+FAIL$/m);
+      expect(status.stdout).toMatch(/^Failure\s+\d+ \w+: \S/m);
+    }
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(strict.code, strict.stderr).toBe(1);
+  });
+
   it('refuses bad flags before asking the server, with one line saying what is wrong', async () => {
     const [none, speed, format] = await Promise.all([
       video(['make']),

@@ -55,8 +55,9 @@ export function registerVideo(program: Command): void {
     video
       .command('status <taskId>')
       .description('show a video task: status, progress, queue position, duration, links, failure')
-      .option('--json', 'print the getprogress Payload as JSON'),
-  ).action(async (taskId: string, flags: ClientFlags & { json?: boolean }) => {
+      .option('--json', 'print the getprogress Payload as JSON')
+      .option('--exit-status', 'exit with status 1 if the task failed (FAIL), for scripts'),
+  ).action(async (taskId: string, flags: ClientFlags & { json?: boolean; exitStatus?: boolean }) => {
     const id = videoTaskIdSchema.safeParse(taskId);
     if (!id.success) throw new Error(`TaskId must be 1-64 letters, digits, "_" or "-", got "${taskId}"`);
     const target = resolveTarget(flags);
@@ -64,5 +65,7 @@ export function registerVideo(program: Command): void {
     const progress = await client.call<VideoProgressResponse>(VIDEO_PATHS.getprogress, { TaskId: id.data });
     const text = flags.json ? JSON.stringify(progress, null, 2) : statusLines(progress).join('\n');
     process.stdout.write(`${text}\n`);
+    // Like `gh run view --exit-status`: by default the command succeeded whatever the task's state.
+    if (flags.exitStatus && progress.Status === 'FAIL') process.exitCode = 1;
   });
 }
